@@ -1,0 +1,37 @@
+# Ariane — the two promised commands are `make demo` and `make test`; both set everything up.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PATIENTS ?= 10000
+BENCH_PATIENTS ?= 10000
+
+.PHONY: demo test lint typecheck bench system clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+system:
+	bash scripts/setup-system.sh
+
+demo: $(STAMP)
+	rm -rf demo-run
+	$(VENV)/bin/ariane demo --dir demo-run --patients $(PATIENTS)
+
+test: $(STAMP) system lint
+	$(PY) -m pytest -q -n 2 --dist loadgroup
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/mypy
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py --patients $(BENCH_PATIENTS)
+
+clean:
+	rm -rf $(VENV) demo-run bench-run

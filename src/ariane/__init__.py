@@ -1,0 +1,3 @@
+"""Ariane: governed laboratory data migration."""
+
+__version__ = "0.1.0"
