@@ -1,0 +1,89 @@
+"""A source database attached read-only to DuckDB, with its live catalogue.
+
+SQLite files and PostgreSQL databases are attached through DuckDB's scanners, read-only: Ariane
+never writes to the laboratory's system. The catalogue (tables and columns as the source names
+them) is what profiles are checked against.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import re
+from dataclasses import dataclass
+
+import duckdb
+
+from ariane.connectors import duck
+from ariane.errors import SourceError, UsageError
+from ariane.profiles.expressions import Catalog, Table
+
+ALIAS = "src"
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    kind: str  # "sqlite" | "postgres"
+    location: str  # file path or libpq URL
+
+    def describe(self) -> str:
+        if self.kind == "postgres":
+            return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", self.location)
+        return self.location
+
+
+def parse_source(ref: str) -> SourceRef:
+    if ref.startswith(("postgresql://", "postgres://")):
+        return SourceRef("postgres", ref)
+    path = pathlib.Path(ref.removeprefix("sqlite://").removeprefix("sqlite:"))
+    if not path.is_file():
+        raise UsageError(f"source database not found: {path}")
+    with path.open("rb") as f:
+        if f.read(16) != b"SQLite format 3\x00":
+            raise UsageError(f"source {path} is not a SQLite database")
+    return SourceRef("sqlite", str(path.resolve()))
+
+
+def attach(con: duckdb.DuckDBPyConnection, source: SourceRef) -> None:
+    try:
+        if source.kind == "sqlite":
+            duck.load_sqlite(con)
+            con.execute(
+                f"ATTACH {duck.quote_literal(source.location)} AS {ALIAS} (TYPE sqlite, READ_ONLY)"
+            )
+        else:
+            duck.load_postgres(con)
+            con.execute(
+                f"ATTACH {duck.quote_literal(source.location)} AS {ALIAS} (TYPE postgres, READ_ONLY)"
+            )
+    except duckdb.Error:
+        raise SourceError(f"cannot open source {source.describe()}") from None
+
+
+def catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
+    schema = "main" if _kind(con) == "sqlite" else "public"
+    rows = con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() "
+        "WHERE database_name = ? AND schema_name = ? ORDER BY table_name, column_index",
+        [ALIAS, schema],
+    ).fetchall()
+    tables: dict[str, dict[str, str]] = {}
+    names: dict[str, str] = {}
+    for table, column in rows:
+        names[table.lower()] = table
+        tables.setdefault(table.lower(), {})[column.lower()] = column
+    return {k: Table(names[k], cols) for k, cols in tables.items()}
+
+
+def table_counts(con: duckdb.DuckDBPyConnection, cat: Catalog) -> dict[str, int]:
+    out = {}
+    for table in cat.values():
+        row = con.execute(f"SELECT count(*) FROM {ALIAS}.{duck.quote_ident(table.name)}").fetchone()
+        out[table.name] = int(row[0]) if row else 0
+    return out
+
+
+def _kind(con: duckdb.DuckDBPyConnection) -> str:
+    row = con.execute(
+        "SELECT type FROM duckdb_databases() WHERE database_name = ?", [ALIAS]
+    ).fetchone()
+    return str(row[0]) if row else "sqlite"

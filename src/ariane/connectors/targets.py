@@ -1,0 +1,96 @@
+"""Targets behind one small interface: load an entity's batches, read them back for reconciliation.
+
+`fhir:DIR` is FHIR R4 NDJSON in a folder; `sqlite:...` and `postgresql://...` are SQL databases
+with the canonical target schema.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+import pyarrow as pa
+
+from ariane.connectors.fhir_ndjson import FhirNdjsonWriter, read_back
+from ariane.connectors.sql_target import SqlTarget
+from ariane.errors import UsageError
+
+
+class Target(Protocol):
+    def describe(self) -> str: ...
+
+    def prepare(self) -> None: ...
+
+    def load(self, entity: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> int: ...
+
+    def read_back(self, entity: str, columns: Sequence[str]) -> pa.Table: ...
+
+    def close(self) -> None: ...
+
+
+class SqlTargetAdapter:
+    def __init__(self, url: str) -> None:
+        self._t = SqlTarget.from_url(url)
+
+    def describe(self) -> str:
+        return self._t.describe()
+
+    def prepare(self) -> None:
+        self._t.create_schema()
+
+    def load(self, entity: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> int:
+        return self._t.load(entity, schema, batches)
+
+    def read_back(self, entity: str, columns: Sequence[str]) -> pa.Table:
+        return self._t.read_back(entity, columns)
+
+    def non_null_columns(self, entity: str) -> list[str]:
+        return self._t.non_null_columns(entity)
+
+    def close(self) -> None:
+        self._t.close()
+
+
+class FhirTarget:
+    def __init__(self, folder: pathlib.Path) -> None:
+        self.folder = folder
+        self._writer: FhirNdjsonWriter | None = None
+
+    def describe(self) -> str:
+        return f"fhir:{self.folder}"
+
+    def prepare(self) -> None:
+        self._writer = FhirNdjsonWriter(self.folder)
+
+    def load(self, entity: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> int:
+        if self._writer is None:
+            self.prepare()
+        assert self._writer is not None
+        n = 0
+        for batch in batches:
+            self._writer.write(entity, [batch])
+            n += batch.num_rows
+        return n
+
+    def read_back(self, entity: str, columns: Sequence[str]) -> pa.Table:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        return read_back(self.folder, entity, columns)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+def open_target(spec: str) -> Target:
+    if spec.startswith("fhir:"):
+        folder = pathlib.Path(spec.removeprefix("fhir:"))
+        if not str(folder):
+            raise UsageError("fhir: target needs a folder, e.g. fhir:out/fhir")
+        return FhirTarget(folder)
+    if spec.startswith(("sqlite:", "postgresql://", "postgres://")):
+        return SqlTargetAdapter(spec)
+    raise UsageError("target must be fhir:DIR, sqlite:PATH or postgresql://...")

@@ -1,0 +1,150 @@
+"""`ariane demo`: the whole governed procedure on a synthetic laboratory, with embedded defaults.
+
+Three named people act: an operator (processor staff) who drafts and extracts, a controller
+(the laboratory's biologist) who approves, a recipient who loads. Passphrases are random and live
+only in this process's memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import pathlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ariane import yamlio
+from ariane.connectors.targets import open_target
+from ariane.engine import procedure
+from ariane.engine.progress import NullObserver, Observer
+from ariane.engine.workspace import Workspace
+from ariane.errors import UsageError
+from ariane.manifest.draft import draft_manifest
+from ariane.manifest.load import manifest_yaml
+from ariane.manifest.schema import EntityScope, Transforms
+from ariane.profiles.load import load_profile
+
+OPERATOR = "alice.martin"
+CONTROLLER = "claire.dubois"
+RECIPIENT = "romain.petit"
+SENDER_KEY = "processor-labosoft"
+RECIPIENT_KEY = "recipient-newlis"
+PROFILE = "labosoft-sil4"
+
+
+@dataclass
+class DemoResult:
+    directory: pathlib.Path
+    manifest_id: str
+    generation: Any
+    dry_run: dict[str, Any]
+    extracted: dict[str, Any]
+    loaded: dict[str, dict[str, int]] = field(default_factory=dict)
+    reconciled: dict[str, dict[str, Any]] = field(default_factory=dict)
+    certificate: dict[str, Any] = field(default_factory=dict)
+    package: pathlib.Path | None = None
+    targets: dict[str, str] = field(default_factory=dict)
+    manifest_path: pathlib.Path | None = None
+
+
+def demo_manifest_text(
+    profile_name: str, manifest_id: str, recipient_key: str, today: dt.date
+) -> str:
+    """The demo's scope: requests of the last 3 years, identity without NIR, no genetic results,
+    no free text, no contact details; patient and request numbers pseudonymised."""
+    profile = load_profile(profile_name)
+    since = today.replace(year=today.year - 3)
+    base = draft_manifest(
+        profile,
+        manifest_id=manifest_id,
+        author=OPERATOR,
+        controller="Laboratoire de biologie médicale Rhône-Alpes (fictitious)",
+        processor="Labosoft SAS (fictitious)",
+        processor_key=SENDER_KEY,
+        recipient="NewLIS SA (fictitious)",
+        recipient_key=recipient_key,
+        agreement_reference="DPA-2026-014",
+        agreement_date=today - dt.timedelta(days=30),
+        delete_by=today + dt.timedelta(days=90),
+        collected_since=since,
+    )
+    entities = dict(base.entities)
+    entities["patient"] = EntityScope(
+        fields=["patient_id", "family_name", "birth_name", "given_name", "birth_date", "sex"]
+    )
+    entities["practitioner"] = EntityScope(
+        fields=["practitioner_id", "family_name", "given_name", "rpps", "specialty"]
+    )
+    manifest = base.model_copy(
+        update={
+            "entities": entities,
+            "exclude_categories": ["health.sensitive.genetic"],
+            "transforms": Transforms(pseudonymise=["patient", "request"], generalise={}),
+            "title": "Demo: 3 years of history to NewLIS, without NIR, genetics or free text",
+        }
+    )
+    return manifest_yaml(manifest)
+
+
+def run_demo(
+    directory: pathlib.Path,
+    patients: int,
+    seed: int = 20261129,
+    today: dt.date | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
+    observer: Observer | None = None,
+    sql_target: str | None = None,
+) -> DemoResult:
+    from ariane.demo.generator import generate
+
+    obs = observer or NullObserver()
+
+    def now_utc() -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+    now = clock or now_utc
+    today = today or now().date()
+    if directory.exists() and any(directory.iterdir()):
+        raise UsageError(f"demo directory {directory} is not empty")
+    directory.mkdir(parents=True, exist_ok=True)
+    source = directory / "source" / "lis.db"
+    source.parent.mkdir()
+    obs.stage("generate", patients)
+    generation = generate(source, patients, seed, today,
+                          progress=lambda stage, done, total: obs.note(f"{stage} {done}/{total}"))
+
+    ws = Workspace.open(directory / "workspace", create=True)
+    sender_pass = secrets.token_urlsafe(24)
+    recipient_pass = secrets.token_urlsafe(24)
+    obs.stage("keys")
+    ws.keys.create(SENDER_KEY, sender_pass)
+    recipient_public = ws.keys.create(RECIPIENT_KEY, recipient_pass)
+
+    mid = f"DEMO-{today.strftime('%Y%m%d')}"
+    manifest_path = directory / "manifest.yaml"
+    yamlio.write_atomic(
+        manifest_path,
+        demo_manifest_text(PROFILE, mid, recipient_public.age_recipient, today).encode(),
+    )
+    procedure.submit(ws, manifest_path, OPERATOR, now())
+    obs.stage("dry-run")
+    dry = procedure.dry_run(ws, mid, str(source), OPERATOR, now())
+    procedure.approve(ws, mid, CONTROLLER, now())
+    dry = procedure.dry_run(ws, mid, str(source), OPERATOR, now())
+    extracted = procedure.extract(ws, mid, str(source), OPERATOR, sender_pass, now(), obs)
+    sender = ws.keys.public(SENDER_KEY)
+
+    targets = {"sql": sql_target or f"sqlite:{directory / 'target' / 'newlis.db'}",
+               "fhir": f"fhir:{directory / 'target' / 'fhir'}"}
+    (directory / "target").mkdir(exist_ok=True)
+    result = DemoResult(directory, mid, generation, dry, extracted.counts,
+                        package=extracted.package, targets=targets, manifest_path=manifest_path)
+    for kind, spec in targets.items():
+        target = open_target(spec)
+        result.loaded[kind] = procedure.load(ws, extracted.package, target, RECIPIENT,
+                                             RECIPIENT_KEY, recipient_pass, sender, now(), obs)
+        result.reconciled[kind] = procedure.reconcile(ws, extracted.package, open_target(spec),
+                                                      RECIPIENT, sender, now())
+    result.certificate = procedure.purge(ws, mid, CONTROLLER, now(), (RECIPIENT_KEY,))
+    return result

@@ -1,0 +1,131 @@
+"""Extraction: stream the scope out of the source, check it again, transform it, hand it on.
+
+Per batch, before anything is transformed, the rows are checked again against the manifest with
+the same conditions that selected them (filters, excluded categories, membership of the scope):
+a row that should not be there is a SurplusError, never a warning. After transformation the
+batch must have exactly the manifest's columns, and every pseudonymised value must have a
+pseudonym (a link to an identifier outside the scope is surplus too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ariane.connectors import duck
+from ariane.errors import SurplusError
+from ariane.model.entities import ENTITIES
+from ariane.reconcile.digest import FieldDigests
+from ariane.scope.session import ScopeSession
+from ariane.transform.generalise import generalise
+
+CHECK_BATCH = "_check_batch"
+DEFAULT_BATCH_ROWS = 100_000
+
+
+@dataclass
+class EntityStream:
+    """The transformed batches of one entity, with digests filled in as they are consumed."""
+
+    entity: str
+    schema: pa.Schema
+    batches: Iterator[pa.RecordBatch]
+    digests: FieldDigests
+    stats: dict[str, object] = field(default_factory=dict)
+
+
+def stream_entity(
+    session: ScopeSession,
+    entity: str,
+    maps: dict[str, str],
+    digest_con: duckdb.DuckDBPyConnection,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+) -> EntityStream:
+    plan = session.plan
+    ep = plan.entities[entity]
+    canonical = ENTITIES[entity]
+    schema = canonical.schema(list(ep.fields))
+    digests = FieldDigests(digest_con, canonical.key, ep.fields)
+    rules = {
+        f.partition(".")[2]: rule
+        for f, rule in plan.manifest.transforms.generalise.items()
+        if f.partition(".")[0] == entity
+    }
+    check_sql = plan.check_sql(entity, CHECK_BATCH)
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        reader = session.query(
+            plan.select_sql(entity, maps), f"extracting {entity}"
+        ).fetch_record_batch(batch_rows)
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                return
+            except duckdb.Error:
+                from ariane.errors import SourceError
+
+                raise SourceError(f"reading {entity} from the source failed") from None
+            if batch.num_rows == 0:
+                continue
+            if check_sql is not None:
+                _check(session.con, check_sql, batch, entity, ep.conditions)
+            out = _transform(batch, schema, maps, rules, entity)
+            digests.update(out)
+            yield out
+
+    return EntityStream(entity, schema, batches(), digests)
+
+
+def _check(
+    con: duckdb.DuckDBPyConnection, sql: str, batch: pa.RecordBatch, entity: str, conditions: object
+) -> None:
+    con.register(CHECK_BATCH, batch)
+    try:
+        row = con.execute(sql).fetchone()
+    finally:
+        con.unregister(CHECK_BATCH)
+    assert row is not None
+    reasons = [c.reason for c in conditions if c.in_stream]  # type: ignore[attr-defined]
+    for reason, n in zip(reasons, row, strict=True):
+        if n:
+            raise SurplusError(
+                f"{n} extracted {entity} row(s) should have been left out ({reason}); "
+                "nothing was written"
+            )
+
+
+def _transform(
+    batch: pa.RecordBatch,
+    schema: pa.Schema,
+    maps: dict[str, str],
+    rules: dict[str, str],
+    entity: str,
+) -> pa.RecordBatch:
+    columns = []
+    for f in schema:
+        values = batch.column(f.name)
+        if f.name in maps:
+            pseudo = batch.column("__p_" + f.name)
+            missing = pc.sum(pc.and_(pc.is_valid(values), pc.is_null(pseudo))).as_py() or 0
+            if missing:
+                raise SurplusError(
+                    f"{missing} value(s) of {entity}.{f.name} point outside the scope "
+                    "and have no pseudonym"
+                )
+            values = pseudo
+        if f.name in rules:
+            values = generalise(values, rules[f.name])
+        columns.append(values.cast(f.type))
+    out = pa.RecordBatch.from_arrays(columns, schema=schema)
+    if out.schema.names != list(schema.names):
+        raise SurplusError(f"extracted {entity} columns differ from the manifest")
+    return out
+
+
+def new_digest_connection() -> duckdb.DuckDBPyConnection:
+    return duck.connect("256MB", threads=1)

@@ -1,0 +1,219 @@
+"""Compile a checked manifest into the SQL that selects exactly its scope, in canonical terms.
+
+The population is defined once, by the set of in-scope requests: those passing the request filter
+whose patient passes the patient filter. Every entity derives from it:
+- patient: patients with at least one in-scope request;
+- request: the in-scope requests;
+- result: results of in-scope requests, passing the result filter, not of an excluded category;
+- practitioner: prescribers of in-scope requests and validators of in-scope results;
+- comment: comments of in-scope requests, not attached to a result left out.
+
+For every entity the same conditions give both the rows to transfer and, row by row, the reason a
+row is left out, so that the dry run and the extraction count the same partition:
+`transferred + sum(excluded by reason) == rows in the source`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ariane.connectors.duck import quote_ident, quote_literal
+from ariane.manifest.schema import Manifest
+from ariane.model import categories
+from ariane.model.entities import ENTITIES, ORDER
+from ariane.profiles.compile import view_name
+from ariane.scope.filters import Filter
+
+SCOPE_REQUEST = "_scope_request"
+TRANSFERRED = "transferred"
+
+
+def map_table(domain: str) -> str:
+    return f"_pmap_{domain}"
+
+
+@dataclass(frozen=True)
+class Condition:
+    reason: str  # why a row failing `sql` is left out
+    sql: str  # true for rows that stay
+    in_stream: bool = True  # cheap enough to re-check on every extracted batch
+
+
+@dataclass(frozen=True)
+class EntityPlan:
+    entity: str
+    fields: tuple[str, ...]  # what the manifest transfers, in its order
+    check_fields: tuple[str, ...]  # extra fields fetched only for the in-stream checks
+    conditions: tuple[Condition, ...]
+    selected: bool  # False: the manifest does not transfer this entity at all
+
+    @property
+    def alias(self) -> str:
+        return "x"
+
+    def where(self) -> str:
+        if not self.conditions:
+            return "TRUE"
+        return " AND ".join(f"COALESCE(({c.sql}), FALSE)" for c in self.conditions)
+
+    def reason_sql(self) -> str:
+        """A CASE naming, for each row, the first condition it fails (or `transferred`)."""
+        if not self.selected:
+            return quote_literal("entity not in the manifest")
+        if not self.conditions:
+            return quote_literal(TRANSFERRED)
+        whens = " ".join(
+            f"WHEN NOT COALESCE(({c.sql}), FALSE) THEN {quote_literal(c.reason)}"
+            for c in self.conditions
+        )
+        return f"CASE {whens} ELSE {quote_literal(TRANSFERRED)} END"
+
+
+@dataclass(frozen=True)
+class Plan:
+    manifest: Manifest
+    entities: dict[str, EntityPlan]
+    scope_request_sql: str
+
+    def select_sql(self, entity: str, pseudonymised: dict[str, str]) -> str:
+        """Rows to transfer: manifest fields, check fields, and `__p_<field>` pseudonym columns.
+
+        `pseudonymised` maps each field to pseudonymise to its domain's mapping table.
+        """
+        ep = self.entities[entity]
+        a = ep.alias
+        cols = [f"{a}.{quote_ident(f)}" for f in (*ep.fields, *ep.check_fields)]
+        joins = []
+        for i, (field, table) in enumerate(sorted(pseudonymised.items())):
+            m = f"m{i}"
+            cols.append(f"{m}.pseudo AS {quote_ident('__p_' + field)}")
+            joins.append(f"LEFT JOIN {table} {m} ON {m}.src = {a}.{quote_ident(field)}")
+        return (
+            f"SELECT {', '.join(cols)} FROM {view_name(entity)} {a} {' '.join(joins)} "
+            f"WHERE {ep.where()}"
+        )
+
+    def check_sql(self, entity: str, batch: str) -> str | None:
+        """Count, in an extracted batch, the rows that break an in-stream condition."""
+        ep = self.entities[entity]
+        checks = [c for c in ep.conditions if c.in_stream]
+        if not checks:
+            return None
+        counts = ", ".join(
+            f"count(*) FILTER (WHERE NOT COALESCE(({c.sql}), FALSE))" for c in checks
+        )
+        return f"SELECT {counts} FROM {batch} {ep.alias}"
+
+    def partition_sql(self, entity: str) -> str:
+        ep = self.entities[entity]
+        extra = ""
+        if entity == "result":
+            extra = ", x.sensitivity AS category"
+        else:
+            extra = ", NULL AS category"
+        return (
+            f"SELECT reason, category, count(*) AS n FROM ("
+            f"SELECT {ep.reason_sql()} AS reason{extra} FROM {view_name(entity)} x"
+            f") GROUP BY reason, category ORDER BY reason, category"
+        )
+
+
+def _in_scope_requests(a: str, column: str) -> str:
+    return f"{a}.{quote_ident(column)} IN (SELECT request_id FROM {SCOPE_REQUEST})"
+
+
+def build_plan(manifest: Manifest, filters: dict[str, Filter]) -> Plan:
+    excluded = sorted(set(manifest.exclude_categories) & categories.SENSITIVE_CATEGORIES)
+    a = "x"
+
+    def own_filter(entity: str) -> list[Condition]:
+        f = filters.get(entity)
+        return [Condition(f"fails the {entity} filter", f.sql(a))] if f else []
+
+    result_conditions = [
+        Condition("request out of scope", _in_scope_requests(a, "request_id")),
+        *(
+            [
+                Condition(
+                    "excluded category",
+                    f"{a}.sensitivity NOT IN ({', '.join(quote_literal(c) for c in excluded)})",
+                )
+            ]
+            if excluded
+            else []
+        ),
+        *own_filter("result"),
+    ]
+    def in_scope_results(column: str) -> str:
+        return f"SELECT x.{column} FROM {view_name('result')} x WHERE " + " AND ".join(
+            f"COALESCE(({c.sql}), FALSE)" for c in result_conditions
+        )
+
+    conditions: dict[str, list[Condition]] = {
+        "patient": [
+            *own_filter("patient"),
+            Condition(
+                "no request in scope",
+                f"{a}.patient_id IN (SELECT patient_id FROM {SCOPE_REQUEST})",
+            ),
+        ],
+        "request": [
+            *own_filter("request"),
+            Condition("patient out of scope", _in_scope_requests(a, "request_id")),
+        ],
+        "result": result_conditions,
+        "practitioner": [
+            *own_filter("practitioner"),
+            Condition(
+                "not referenced by data in scope",
+                f"{a}.practitioner_id IN (SELECT prescriber_id FROM {SCOPE_REQUEST} "
+                f"UNION ALL {in_scope_results('validator_id')})",
+                in_stream=False,
+            ),
+        ],
+        "comment": [
+            Condition("request out of scope", _in_scope_requests(a, "request_id")),
+            Condition(
+                "attached to a result left out",
+                f"{a}.result_id IS NULL OR {a}.result_id IN ({in_scope_results('result_id')})",
+                in_stream=False,
+            ),
+            *own_filter("comment"),
+        ],
+    }
+    plans: dict[str, EntityPlan] = {}
+    for name in ORDER:
+        scope = manifest.entities.get(name)
+        fields = tuple(scope.fields) if scope else ()
+        needed: list[str] = []
+        f = filters.get(name)
+        if f is not None:
+            needed += sorted(f.columns)
+        if name == "result":
+            needed += ["sensitivity", "request_id"]
+        if name in ("request", "comment"):
+            needed += ["request_id"]
+        if name == "patient":
+            needed += ["patient_id"]
+        check = tuple(dict.fromkeys(n for n in needed if n not in fields))
+        plans[name] = EntityPlan(name, fields, check, tuple(conditions[name]), scope is not None)
+    scope_request_sql = _scope_request_sql(filters)
+    return Plan(manifest, plans, scope_request_sql)
+
+
+def _scope_request_sql(filters: dict[str, Filter]) -> str:
+    where = []
+    join = ""
+    if "request" in filters:
+        where.append(f"COALESCE(({filters['request'].sql('x')}), FALSE)")
+    if "patient" in filters:
+        join = f"JOIN {view_name('patient')} p ON p.patient_id = x.patient_id"
+        where.append(f"COALESCE(({filters['patient'].sql('p')}), FALSE)")
+    return (
+        f"CREATE TEMP TABLE {SCOPE_REQUEST} AS SELECT x.request_id, x.patient_id, x.prescriber_id "
+        f"FROM {view_name('request')} x {join} WHERE {' AND '.join(where) or 'TRUE'}"
+    )
+
+
+def entities_in_order() -> tuple[str, ...]:
+    return tuple(n for n in ORDER if n in ENTITIES)
