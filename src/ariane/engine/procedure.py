@@ -183,22 +183,23 @@ def extract(
                     continue
                 obs.stage(f"extract {name}", counts[name]["transferred"])
                 stream = stream_entity(session, name, maps.get(name, {}), digest_con, batch_rows)
-                stats: dict[str, Any] = {"partition": counts[name]}
+                expected = counts[name]["transferred"]
 
                 def tracked(s: Any = stream) -> Any:
                     for b in s.batches:
                         obs.advance(b.num_rows)
                         yield b
 
+                def stats(s: Any = stream, n: str = name, want: int = expected) -> dict[str, Any]:
+                    if s.digests.rows != want:
+                        raise IntegrityError(
+                            f"{n}: {s.digests.rows} rows extracted but {want} counted in scope"
+                        )
+                    return {"partition": counts[n], "key": ENTITIES[n].key,
+                            "field_digests": s.digests.result()}
+
                 writer.write_entity(name, stream.schema, tracked(), stats)
-                if stream.digests.rows != counts[name]["transferred"]:
-                    raise IntegrityError(
-                        f"{name}: {stream.digests.rows} rows extracted but "
-                        f"{counts[name]['transferred']} counted in scope"
-                    )
-                stats["field_digests"] = stream.digests.result()
-                stats["key"] = ENTITIES[name].key
-            index = writer.finish()
+            writer.finish()
     digest_con.close()
     for name, c in counts.items():
         before = dry["counts"][name]["transferred"]
@@ -213,7 +214,6 @@ def extract(
     ws.journal(now, who, "extract", manifest=mid, digest=digest, package=package_id,
                transferred={k: v["transferred"] for k, v in counts.items()},
                index_sha256=report["index_sha256"])
-    del index
     return ExtractResult(target, package_id, counts)
 
 

@@ -26,7 +26,7 @@ class _Strict(BaseModel):
 class Join(_Strict):
     table: str
     alias: str
-    on: str = Field(description="join condition over the aliases, e.g. r.CODE = c.CODE")
+    condition: str = Field(description="join condition over the aliases, e.g. r.CODE = c.CODE")
     kind: Literal["left", "inner"] = "left"
 
 

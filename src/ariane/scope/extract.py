@@ -60,7 +60,7 @@ def stream_entity(
     def batches() -> Iterator[pa.RecordBatch]:
         reader = session.query(
             plan.select_sql(entity, maps), f"extracting {entity}"
-        ).fetch_record_batch(batch_rows)
+        ).to_arrow_reader(batch_rows)
         while True:
             try:
                 batch = reader.read_next_batch()

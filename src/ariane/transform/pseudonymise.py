@@ -39,7 +39,7 @@ def build_maps(session: ScopeSession, secret: bytes) -> dict[str, dict[str, str]
     for domain in domains:
         values = session.query(
             _domain_values_sql(plan, domain), f"collecting the {domain} identifiers"
-        ).fetch_arrow_table()["v"]
+        ).to_arrow_table()["v"]
         import pyarrow as pa
 
         table = pa.table({"src": values, "pseudo": pseudonyms(secret, domain, values)})
