@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import pathlib
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,7 @@ from ariane.crypto.digest import canonical_digest, sha256_hex
 from ariane.crypto.keys import PublicKeys
 from ariane.crypto.seal import decrypt_bytes, encrypt_bytes
 from ariane.crypto.secret import new_secret
-from ariane.crypto.shred import destroy_file, destroy_tree
+from ariane.crypto.shred import destroy_file
 from ariane.engine.progress import NullObserver, Observer
 from ariane.engine.workspace import Workspace
 from ariane.errors import IntegrityError, PolicyError, ReconcileError, UsageError
@@ -27,6 +26,7 @@ from ariane.manifest.load import load_manifest, manifest_digest, manifest_docume
 from ariane.manifest.schema import Manifest
 from ariane.manifest.validate import verify_manifest
 from ariane.model.entities import ENTITIES, ORDER
+from ariane.package.purge import purge_package
 from ariane.package.reader import open_package, verify_package
 from ariane.package.writer import PackageWriter
 from ariane.profiles.load import load_profile
@@ -330,8 +330,7 @@ def purge(
     destroyed = []
     pkg = pathlib.Path(st["package"]) if st.get("package") else None
     if pkg is not None and pkg.exists():
-        destroyed += destroy_tree(pkg)
-        shutil.rmtree(pkg, ignore_errors=True)
+        destroyed += purge_package(pkg)
     secret = ws.migration_dir(mid) / "secret.age"
     if secret.exists():
         destroyed.append(destroy_file(secret))

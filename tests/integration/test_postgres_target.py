@@ -1,0 +1,119 @@
+"""SqlTarget against a real PostgreSQL server (started by the session, see tests/pgserver.py)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pyarrow as pa
+import pytest
+
+from ariane.connectors.sql_target import SqlTarget
+from ariane.errors import TargetError
+from ariane.model.entities import ENTITIES, ORDER
+
+# The backend-independent contract lives with the SQLite tests.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "connectors"))
+from test_sql_target import SqlTargetContract, random_table
+
+pytestmark = pytest.mark.postgres
+
+
+class TestPostgresTarget(SqlTargetContract):
+    stores_nan = True
+    stores_nul = False
+
+    @pytest.fixture
+    def target(self, pg_db: str) -> Iterator[SqlTarget]:
+        with SqlTarget.from_url(pg_db) as t:
+            yield t
+
+
+def _password(url: str) -> str:
+    return url.split("://", 1)[1].split("@", 1)[0].split(":", 1)[1]
+
+
+def test_pg_url_is_a_password_protected_libpq_url(pg_url: str) -> None:
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT current_user").fetchone() == ("ariane",)
+    wrong = pg_url.replace(_password(pg_url), "not-the-password")
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(wrong)
+
+
+def test_tables_and_types_in_the_catalog(pg_db: str) -> None:
+    with SqlTarget.from_url(pg_db) as target:
+        target.create_schema()
+    with psycopg.connect(pg_db) as con:
+        types = dict(
+            con.execute(
+                "SELECT table_name || '.' || column_name, data_type FROM information_schema.columns"
+                " WHERE table_schema = 'public'"
+            ).fetchall()
+        )
+        constraints = con.execute(
+            "SELECT table_name, constraint_type FROM information_schema.table_constraints"
+            " WHERE table_schema = 'public' AND constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY')"
+        ).fetchall()
+    assert types["request.collected_at"] == "timestamp without time zone"
+    assert types["result.value_num"] == "double precision"
+    assert types["patient.birth_date"] == "date"
+    assert types["comment.text"] == "text"
+    assert len(types) == sum(len(e.fields) for e in ENTITIES.values())
+    assert sorted(constraints) == sorted((name, "PRIMARY KEY") for name in ORDER)
+
+
+def test_wrong_password_is_not_echoed(pg_url: str) -> None:
+    secret = "Wr0ng-But-Secret"
+    url = pg_url.replace(_password(pg_url), secret)
+    target = SqlTarget.from_url(url)
+    with pytest.raises(TargetError, match="password authentication failed") as err:
+        target.count("patient")
+    assert secret not in str(err.value)
+    assert _password(pg_url) not in str(err.value)
+    assert "ariane:***@" in str(err.value)
+
+
+def test_unreachable_server(pg_url: str) -> None:
+    url = f"postgresql://ariane:{_password(pg_url)}@127.0.0.1:1/ariane"  # nothing listens on 1
+    with pytest.raises(TargetError, match="cannot open") as err:
+        SqlTarget.from_url(url).create_schema()
+    assert _password(pg_url) not in str(err.value)
+
+
+def test_duplicate_key_message_has_no_value(pg_db: str) -> None:
+    # PostgreSQL's DETAIL line quotes the key ("Key (patient_id)=(…) already exists").
+    ent = ENTITIES["patient"]
+    table = pa.table(
+        {"patient_id": ["NIR-1850575123456"], "family_name": ["Dupont"]},
+        schema=ent.schema(["patient_id", "family_name"]),
+    )
+    with SqlTarget.from_url(pg_db) as target:
+        target.create_schema()
+        target.load("patient", table.schema, table.to_batches())
+        with pytest.raises(TargetError) as err:
+            target.load("patient", table.schema, table.to_batches())
+    text = str(err.value)
+    assert "1850575123456" not in text and "Dupont" not in text
+    assert "primary key patient.patient_id" in text
+
+
+def test_table_missing_after_schema_dropped(pg_db: str) -> None:
+    with SqlTarget.from_url(pg_db) as target:
+        ent = ENTITIES["practitioner"]
+        table = random_table(ent, 3, seed=1)
+        with pytest.raises(TargetError, match="practitioner"):
+            target.load("practitioner", table.schema, table.to_batches())
+
+
+def test_two_targets_on_one_database(pg_db: str) -> None:
+    # A load is one transaction: a second session sees all of it or nothing.
+    ent = ENTITIES["comment"]
+    table = random_table(ent, 1000, seed=2)
+    with SqlTarget.from_url(pg_db) as writer, SqlTarget.from_url(pg_db) as reader:
+        writer.create_schema()
+        assert reader.count("comment") == 0
+        writer.load("comment", table.schema, table.to_batches(max_chunksize=100))
+        assert reader.count("comment") == 1000

@@ -1,0 +1,188 @@
+"""The writer's refusals, and that any failure leaves nothing behind."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+from ariane.crypto.digest import canonical_digest
+from ariane.crypto.keys import UnlockedKeys, generate_keys
+from ariane.errors import IntegrityError, PolicyError, UsageError
+from ariane.package.writer import PackageWriter
+
+MARKER = "ZZMARKERZZ"
+MANIFEST = {"id": "m-1", "purpose": "test"}
+SCHEMA = pa.schema([("patient_id", pa.string()), ("family_name", pa.string())])
+
+
+def _batch(n: int) -> pa.RecordBatch:
+    return pa.record_batch(
+        [pa.array([f"P{i}" for i in range(n)]), pa.array([MARKER] * n)], schema=SCHEMA
+    )
+
+
+@pytest.fixture(scope="module")
+def sender() -> UnlockedKeys:
+    return generate_keys("processor")
+
+
+@pytest.fixture(scope="module")
+def recipient() -> UnlockedKeys:
+    return generate_keys("vendor-b")
+
+
+@pytest.fixture
+def make(sender: UnlockedKeys, recipient: UnlockedKeys, tmp_path: Path) -> Any:
+    def _make(**overrides: Any) -> PackageWriter:
+        args: dict[str, Any] = {
+            "manifest": MANIFEST,
+            "manifest_digest": canonical_digest(MANIFEST),
+            "approvals": [{"by": "dr.martin"}],
+            "recipient": recipient.public,
+            "sender": sender,
+            "created_at": dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+            "package_id": "pkg-w",
+            "part_rows": 10,
+        }
+        args.update(overrides)
+        return PackageWriter(tmp_path / "pkg", **args)
+
+    return _make
+
+
+def _nothing_left(tmp_path: Path) -> None:
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_exception_inside_the_with_block_leaves_nothing(make: Any, tmp_path: Path) -> None:
+    def failing() -> Iterator[pa.RecordBatch]:
+        yield _batch(25)  # two sealed parts are on disk when the source fails
+        raise RuntimeError("source went away")
+
+    with pytest.raises(RuntimeError), make() as writer:
+        writer.write_entity("patient", SCHEMA, failing(), {})
+    _nothing_left(tmp_path)
+
+
+def test_failure_in_write_entity_aborts_even_without_with(make: Any, tmp_path: Path) -> None:
+    writer = make()
+    wrong = pa.schema([("patient_id", pa.string()), ("family_name", pa.large_string())])
+    with pytest.raises(UsageError, match="does not match its schema") as err:
+        writer.write_entity("patient", wrong, [_batch(5)], {})
+    assert MARKER not in str(err.value)
+    _nothing_left(tmp_path)
+    with pytest.raises(UsageError, match="aborted"):
+        writer.write_entity("patient", SCHEMA, [_batch(5)], {})
+
+
+def test_closing_without_finish_discards(make: Any, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="without finish"), make() as writer:
+        writer.write_entity("patient", SCHEMA, [_batch(5)], {})
+    _nothing_left(tmp_path)
+
+
+def test_explicit_abort(make: Any, tmp_path: Path) -> None:
+    writer = make()
+    writer.write_entity("patient", SCHEMA, [_batch(5)], {})
+    writer.abort()
+    writer.abort()
+    _nothing_left(tmp_path)
+
+
+def test_refuses_existing_out_dir_and_partial(make: Any, tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    with pytest.raises(UsageError, match="already exists"):
+        make()
+    (tmp_path / "pkg").rmdir()
+    (tmp_path / "pkg.partial").mkdir()
+    with pytest.raises(UsageError, match="partial"):
+        make()
+    assert [p.name for p in tmp_path.iterdir()] == ["pkg.partial"]  # not ours to remove
+
+
+def test_out_dir_appearing_before_finish(make: Any, tmp_path: Path) -> None:
+    writer = make()
+    writer.write_entity("patient", SCHEMA, [_batch(5)], {})
+    (tmp_path / "pkg").mkdir()
+    with pytest.raises(UsageError, match="already exists"):
+        writer.finish()
+    assert [p.name for p in tmp_path.iterdir()] == ["pkg"]
+    assert list((tmp_path / "pkg").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error", "message"),
+    [
+        ({"manifest_digest": "0" * 64}, IntegrityError, "manifest digest"),
+        ({"approvals": []}, PolicyError, "approval"),
+        ({"created_at": dt.datetime(2025, 1, 1)}, UsageError, "time zone"),
+        ({"part_rows": 0}, UsageError, "part_rows"),
+        ({"package_id": ""}, UsageError, "package_id"),
+        ({"manifest": {"x": 1}, "manifest_digest": canonical_digest({"x": 1})}, UsageError, "id"),
+        ({"approvals": [{"at": dt.date(2025, 1, 1)}]}, UsageError, "JSON"),
+    ],
+)
+def test_constructor_refusals(
+    make: Any, tmp_path: Path, overrides: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        make(**overrides)
+    _nothing_left(tmp_path)
+
+
+def test_explicit_manifest_id(make: Any, tmp_path: Path) -> None:
+    manifest = {"name": "no id key"}
+    with make(
+        manifest=manifest, manifest_digest=canonical_digest(manifest), manifest_id="m-9"
+    ) as w:
+        w.write_entity("patient", SCHEMA, [_batch(3)], {})
+        assert w.finish().manifest_id == "m-9"
+
+
+@pytest.mark.parametrize(
+    ("entity", "schema", "stats", "message"),
+    [
+        ("../x", SCHEMA, {}, "entity name"),
+        ("Patient", SCHEMA, {}, "entity name"),
+        ("patient", pa.schema([]), {}, "no column"),
+        ("patient", SCHEMA, {"bad": {1, 2}}, "stats"),
+    ],
+)
+def test_write_entity_refusals(
+    make: Any, tmp_path: Path, entity: str, schema: pa.Schema, stats: Any, message: str
+) -> None:
+    with pytest.raises(UsageError, match=message), make() as writer:
+        writer.write_entity(entity, schema, [], stats)
+    _nothing_left(tmp_path)
+
+
+def test_duplicate_entity_and_empty_package(make: Any, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="twice"), make() as writer:
+        writer.write_entity("patient", SCHEMA, [], {})
+        writer.write_entity("patient", SCHEMA, [], {})
+    _nothing_left(tmp_path)
+    with pytest.raises(UsageError, match="at least one entity"), make() as writer:
+        writer.finish()
+    _nothing_left(tmp_path)
+
+
+def test_finished_writer_is_closed(make: Any, tmp_path: Path) -> None:
+    with make() as writer:
+        writer.write_entity("patient", SCHEMA, [_batch(3)], {})
+        writer.finish()
+    with pytest.raises(UsageError, match="finished"):
+        writer.finish()
+    assert [p.name for p in tmp_path.iterdir()] == ["pkg"]
+
+
+def test_batches_with_schema_metadata_are_accepted(make: Any) -> None:
+    batch = _batch(3).replace_schema_metadata({"origin": "driver"})
+    with make() as writer:
+        writer.write_entity("patient", SCHEMA.with_metadata({"x": "y"}), [batch], {})
+        index = writer.finish()
+    assert index.entities["patient"].rows == 3
