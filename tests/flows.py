@@ -14,8 +14,8 @@ from ariane.demo.run import OPERATOR, PROFILE, RECIPIENT_KEY, SENDER_KEY, demo_m
 from ariane.engine.workspace import Workspace
 
 TODAY = dt.date(2026, 11, 29)
-SENDER_PASS = "sender passphrase for tests only"  # noqa: S105
-RECIPIENT_PASS = "recipient passphrase for tests only"  # noqa: S105
+SENDER_PASS = "sender passphrase for tests only"
+RECIPIENT_PASS = "recipient passphrase for tests only"
 CONTROLLER = "claire.dubois"
 
 

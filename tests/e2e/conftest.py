@@ -3,9 +3,9 @@ from __future__ import annotations
 import pathlib
 
 import pytest
-from flows import TODAY, make_keys
 
 from ariane.demo.generator import generate
+from flows import TODAY, make_keys
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""The command line, as a person would use it: every step, exit codes, and what it leaves on disk."""
+"""The command line as a person uses it: every step, exit codes, and what it leaves on disk."""
 
 from __future__ import annotations
 
@@ -10,15 +10,16 @@ import sqlite3
 import subprocess
 import sys
 
-import pytest
 import pyarrow.parquet as pq
+import pytest
 
 ARIANE = [sys.executable, "-m", "ariane.cli.main"]
 
 
 def run(args, env, cwd, check=True):
-    p = subprocess.run([*ARIANE, *args], env=env, cwd=cwd, capture_output=True, text=True,
-                       timeout=600)
+    p = subprocess.run(
+        [*ARIANE, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=600
+    )
     if check and p.returncode != 0:
         raise AssertionError(f"{args[0]} exited {p.returncode}: {p.stderr[-2000:]}")
     return p
@@ -59,8 +60,7 @@ def env(tmp_path):
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     e = dict(os.environ)
-    e.update(TMPDIR=str(tmp), ARIANE_PASSPHRASE="a long passphrase for the cli test",
-             COLUMNS="160")
+    e.update(TMPDIR=str(tmp), ARIANE_PASSPHRASE="a long passphrase for the cli test", COLUMNS="160")
     return e
 
 
@@ -91,23 +91,58 @@ def test_every_command_of_a_migration(tmp_path, env):
     age_key = re.search(r"age1[0-9a-z]{58}", rec).group(0)
     run(["profile", "check", "labosoft-sil4", "--source", str(lab)], env, tmp_path)
     m = tmp_path / "m.yaml"
-    run(["manifest", "draft", "--profile", "labosoft-sil4", "--id", "MIG-1", "--author",
-         "alice.martin", "--controller", "Lab", "--processor", "Acme", "--processor-key",
-         "processor-acme", "--recipient", "NewLIS", "--recipient-key", age_key,
-         "--agreement", "DPA-1", "--agreement-date", "2026-01-01", "--delete-by", "2099-01-01",
-         "--since", "2024-01-01", "--out", str(m)], env, tmp_path)
+    run(
+        [
+            "manifest",
+            "draft",
+            "--profile",
+            "labosoft-sil4",
+            "--id",
+            "MIG-1",
+            "--author",
+            "alice.martin",
+            "--controller",
+            "Lab",
+            "--processor",
+            "Acme",
+            "--processor-key",
+            "processor-acme",
+            "--recipient",
+            "NewLIS",
+            "--recipient-key",
+            age_key,
+            "--agreement",
+            "DPA-1",
+            "--agreement-date",
+            "2026-01-01",
+            "--delete-by",
+            "2099-01-01",
+            "--since",
+            "2024-01-01",
+            "--out",
+            str(m),
+        ],
+        env,
+        tmp_path,
+    )
     assert "nir" not in m.read_text() and "portal_password" not in m.read_text()
     run(["manifest", "check", str(m), "--source", str(lab)], env, tmp_path)
     run(["manifest", "submit", str(m), "--as", "alice.martin", *ws], env, tmp_path)
-    refused = run(["manifest", "approve", "MIG-1", "--as", "alice.martin", *ws], env, tmp_path,
-                  check=False)
+    refused = run(
+        ["manifest", "approve", "MIG-1", "--as", "alice.martin", *ws], env, tmp_path, check=False
+    )
     assert refused.returncode == 5 and "cannot approve" in refused.stderr
     run(["manifest", "approve", "MIG-1", "--as", "claire.dubois", *ws], env, tmp_path)
-    early = run(["extract", "MIG-1", "--source", str(lab), "--as", "alice.martin", *ws], env,
-                tmp_path, check=False)
+    early = run(
+        ["extract", "MIG-1", "--source", str(lab), "--as", "alice.martin", *ws],
+        env,
+        tmp_path,
+        check=False,
+    )
     assert early.returncode == 5
-    dry = run(["dry-run", "MIG-1", "--source", str(lab), "--as", "alice.martin", *ws], env,
-              tmp_path).stdout
+    dry = run(
+        ["dry-run", "MIG-1", "--source", str(lab), "--as", "alice.martin", *ws], env, tmp_path
+    ).stdout
     assert "excluded category" in dry
     run(["extract", "MIG-1", "--source", str(lab), "--as", "alice.martin", *ws], env, tmp_path)
     pkg = next((tmp_path / "ws" / "packages").iterdir())
@@ -118,21 +153,49 @@ def test_every_command_of_a_migration(tmp_path, env):
     if age is None and os.environ.get("CI") != "true":
         pytest.skip("age is not installed")
     ident = tmp_path / "identity.txt"
-    ident.write_text(run(["keys", "export-identity", "--name", "recipient-acme", *ws], env,
-                         tmp_path).stdout)
+    ident.write_text(
+        run(["keys", "export-identity", "--name", "recipient-acme", *ws], env, tmp_path).stdout
+    )
     part = sorted((pkg / "parts").glob("result-*"))[0]
     plain = tmp_path / "part.parquet"
-    subprocess.run([age or "age", "-d", "-i", str(ident), "-o", str(plain), str(part)],
-                   check=True)
+    subprocess.run([age or "age", "-d", "-i", str(ident), "-o", str(plain), str(part)], check=True)
     assert pq.read_table(plain).num_rows > 0
     plain.unlink()
     ident.unlink()
 
     target = f"sqlite:{tmp_path / 'target.db'}"
-    run(["load", str(pkg), "--target", target, "--key", "recipient-acme", "--sender-key",
-         "processor-acme", "--as", "romain.petit", *ws], env, tmp_path)
-    rec = run(["reconcile", str(pkg), "--target", target, "--sender-key", "processor-acme",
-               "--as", "romain.petit", *ws], env, tmp_path).stdout
+    run(
+        [
+            "load",
+            str(pkg),
+            "--target",
+            target,
+            "--key",
+            "recipient-acme",
+            "--sender-key",
+            "processor-acme",
+            "--as",
+            "romain.petit",
+            *ws,
+        ],
+        env,
+        tmp_path,
+    )
+    rec = run(
+        [
+            "reconcile",
+            str(pkg),
+            "--target",
+            target,
+            "--sender-key",
+            "processor-acme",
+            "--as",
+            "romain.petit",
+            *ws,
+        ],
+        env,
+        tmp_path,
+    ).stdout
     assert "none" in rec
     st = run(["status", *ws], env, tmp_path).stdout
     assert "reconciled" in st

@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-import pathlib
 import sqlite3
 
 import pytest
-from flows import (
-    CONTROLLER,
-    RECIPIENT_PASS,
-    SENDER_PASS,
-    approved,
-    at,
-    new_workspace,
-    write_manifest,
-)
 
 from ariane import yamlio
 from ariane.connectors.targets import open_target
@@ -27,6 +17,15 @@ from ariane.errors import (
     PolicyError,
     ScopeError,
     SurplusError,
+)
+from flows import (
+    CONTROLLER,
+    RECIPIENT_PASS,
+    SENDER_PASS,
+    approved,
+    at,
+    new_workspace,
+    write_manifest,
 )
 
 
@@ -78,8 +77,9 @@ def test_manifest_widened_after_approval_is_refused(ws, tmp_path, lab):
 def test_resubmitted_change_needs_a_new_approval(ws, tmp_path, lab):
     mid = write_manifest(ws, tmp_path / "m.yaml")
     approved(ws, tmp_path / "m.yaml", lab)
-    write_manifest(ws, tmp_path / "m.yaml",
-                   edit=lambda d: d["entities"]["patient"]["fields"].append("nir"))
+    write_manifest(
+        ws, tmp_path / "m.yaml", edit=lambda d: d["entities"]["patient"]["fields"].append("nir")
+    )
     procedure.submit(ws, tmp_path / "m.yaml", OPERATOR, at(3))
     assert ws.state(mid)["state"] == "draft"
     with pytest.raises(PolicyError):
@@ -116,8 +116,12 @@ def test_wrong_passphrase(ws, tmp_path, lab):
         (lambda d: d["entities"]["request"].update(filter="no_such_column > 1"), "no_such_column"),
         (lambda d: d["entities"]["request"].update(filter="site = 'x' OR 1=1"), "filter"),
         (lambda d: d["entities"]["request"].update(filter="site = 'x'; DROP TABLE t"), "single"),
-        (lambda d: d["entities"]["request"].update(
-            filter="request_id IN (SELECT DOS_NUM FROM DOS_DOSSIER)"), "query"),
+        (
+            lambda d: d["entities"]["request"].update(
+                filter="request_id IN (SELECT DOS_NUM FROM DOS_DOSSIER)"
+            ),
+            "query",
+        ),
         (lambda d: d["entities"]["patient"]["fields"].append("portal_password"), "credential"),
         (lambda d: d["entities"]["result"]["fields"].append("nope"), "nope"),
         (lambda d: d["entities"]["patient"]["fields"].remove("patient_id"), "key"),
@@ -178,8 +182,16 @@ def _copy(sealed, tmp_path):
 
 
 def _load(ws, pkg, target):
-    procedure.load(ws, pkg, open_target(f"sqlite:{target}"), RECIPIENT, RECIPIENT_KEY,
-                   RECIPIENT_PASS, ws.keys.public(SENDER_KEY), at(4))
+    procedure.load(
+        ws,
+        pkg,
+        open_target(f"sqlite:{target}"),
+        RECIPIENT,
+        RECIPIENT_KEY,
+        RECIPIENT_PASS,
+        ws.keys.public(SENDER_KEY),
+        at(4),
+    )
 
 
 @pytest.mark.parametrize("which", ["part", "index.json", "index.sig", "manifest.json"])
@@ -209,15 +221,31 @@ def test_truncated_part_refused(sealed, tmp_path):
 def test_wrong_recipient_key_refused(sealed, tmp_path):
     ws, pkg = _copy(sealed, tmp_path)
     with pytest.raises(KeyMaterialError):
-        procedure.load(ws, pkg, open_target(f"sqlite:{tmp_path / 't.db'}"), RECIPIENT,
-                       SENDER_KEY, SENDER_PASS, ws.keys.public(SENDER_KEY), at(4))
+        procedure.load(
+            ws,
+            pkg,
+            open_target(f"sqlite:{tmp_path / 't.db'}"),
+            RECIPIENT,
+            SENDER_KEY,
+            SENDER_PASS,
+            ws.keys.public(SENDER_KEY),
+            at(4),
+        )
 
 
 def test_package_from_an_untrusted_sender_refused(sealed, tmp_path):
     ws, pkg = _copy(sealed, tmp_path)
     with pytest.raises(IntegrityError, match="unexpected key"):
-        procedure.load(ws, pkg, open_target(f"sqlite:{tmp_path / 't.db'}"), RECIPIENT,
-                       RECIPIENT_KEY, RECIPIENT_PASS, ws.keys.public(RECIPIENT_KEY), at(4))
+        procedure.load(
+            ws,
+            pkg,
+            open_target(f"sqlite:{tmp_path / 't.db'}"),
+            RECIPIENT,
+            RECIPIENT_KEY,
+            RECIPIENT_PASS,
+            ws.keys.public(RECIPIENT_KEY),
+            at(4),
+        )
 
 
 def test_missing_profile_column_is_named(tmp_path):
@@ -231,5 +259,7 @@ def test_missing_profile_column_is_named(tmp_path):
     con.close()
     d = duck.connect()
     source.attach(d, source.parse_source(str(db)))
-    with pytest.raises(ScopeError, match="column .PAT_NOM_NAISS. does not exist in table .PAT_PATIENT."):
+    with pytest.raises(
+        ScopeError, match=r"column .PAT_NOM_NAISS. does not exist in table .PAT_PATIENT."
+    ):
         check_profile(load_profile("labosoft-sil4"), source.catalog(d))

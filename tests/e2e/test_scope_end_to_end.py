@@ -6,12 +6,12 @@ import pathlib
 import sqlite3
 
 import pytest
-from flows import RECIPIENT_PASS, approved, at, new_workspace, write_manifest
 
 from ariane.connectors.targets import open_target
 from ariane.demo.run import OPERATOR, RECIPIENT, RECIPIENT_KEY, SENDER_KEY
 from ariane.engine import procedure
 from ariane.model.loinc import sensitivity_table
+from flows import RECIPIENT_PASS, approved, at, new_workspace, write_manifest
 
 GENETIC_LOINC = sorted(c for c, k in sensitivity_table().items() if k.endswith(".genetic"))
 GENETIC_LOCAL = ("CARYO", "MUCO")
@@ -28,10 +28,24 @@ def migrated(lab: pathlib.Path, keys: pathlib.Path, tmp_path_factory: pytest.Tem
 
     result = procedure.extract(ws, mid, str(lab), OPERATOR, SENDER_PASS, at(3))
     target = root / "target.db"
-    procedure.load(ws, result.package, open_target(f"sqlite:{target}"), RECIPIENT,
-                   RECIPIENT_KEY, RECIPIENT_PASS, ws.keys.public(SENDER_KEY), at(4))
-    report = procedure.reconcile(ws, result.package, open_target(f"sqlite:{target}"), RECIPIENT,
-                                 ws.keys.public(SENDER_KEY), at(5))
+    procedure.load(
+        ws,
+        result.package,
+        open_target(f"sqlite:{target}"),
+        RECIPIENT,
+        RECIPIENT_KEY,
+        RECIPIENT_PASS,
+        ws.keys.public(SENDER_KEY),
+        at(4),
+    )
+    report = procedure.reconcile(
+        ws,
+        result.package,
+        open_target(f"sqlite:{target}"),
+        RECIPIENT,
+        ws.keys.public(SENDER_KEY),
+        at(5),
+    )
     return ws, mid, result, target, report
 
 
@@ -56,30 +70,46 @@ def test_target_holds_no_nir_password_or_comment(migrated):
     *_, target, _ = migrated
     assert q(target, "SELECT count(*) FROM patient WHERE nir IS NOT NULL")[0][0] == 0
     assert q(target, "SELECT count(*) FROM patient WHERE portal_password IS NOT NULL")[0][0] == 0
-    assert q(target, "SELECT count(*) FROM patient WHERE email IS NOT NULL OR phone IS NOT NULL")[0][0] == 0
+    assert (
+        q(target, "SELECT count(*) FROM patient WHERE email IS NOT NULL OR phone IS NOT NULL")[0][0]
+        == 0
+    )
     assert q(target, "SELECT count(*) FROM comment")[0][0] == 0
 
 
 def test_no_genetic_result_and_nothing_before_the_period(migrated, lab):
     *_, target, _ = migrated
     marks = ",".join("?" * len(GENETIC_LOINC))
-    assert q(target, f"SELECT count(*) FROM result WHERE loinc_code IN ({marks})",
-             tuple(GENETIC_LOINC))[0][0] == 0
+    assert (
+        q(
+            target,
+            f"SELECT count(*) FROM result WHERE loinc_code IN ({marks})",
+            tuple(GENETIC_LOINC),
+        )[0][0]
+        == 0
+    )
     assert q(target, "SELECT count(*) FROM result WHERE local_code IN ('CARYO','MUCO')")[0][0] == 0
     assert q(target, "SELECT count(*) FROM result WHERE sensitivity LIKE '%genetic'")[0][0] == 0
     assert q(target, "SELECT min(collected_at) FROM request")[0][0] >= SINCE
     # The source does hold genetic results and older requests: the test would see a leak.
-    assert q(lab, f"SELECT count(*) FROM RES_RESULTAT r JOIN ANA_CATALOGUE a "
-                  f"ON a.ANA_CODE = r.RES_ANA_CODE WHERE a.ANA_LOINC IN ({marks})",
-             tuple(GENETIC_LOINC))[0][0] > 0
+    assert (
+        q(
+            lab,
+            f"SELECT count(*) FROM RES_RESULTAT r JOIN ANA_CATALOGUE a "
+            f"ON a.ANA_CODE = r.RES_ANA_CODE WHERE a.ANA_LOINC IN ({marks})",
+            tuple(GENETIC_LOINC),
+        )[0][0]
+        > 0
+    )
     assert q(lab, "SELECT count(*) FROM DOS_DOSSIER WHERE DOS_DPREL < ?", (SINCE,))[0][0] > 0
 
 
 def test_every_in_scope_row_is_there(migrated, lab):
     *_, target, _ = migrated
     requests = q(lab, "SELECT count(*) FROM DOS_DOSSIER WHERE DOS_DPREL >= ?", (SINCE,))[0][0]
-    patients = q(lab, "SELECT count(DISTINCT DOS_PAT_ID) FROM DOS_DOSSIER WHERE DOS_DPREL >= ?",
-                 (SINCE,))[0][0]
+    patients = q(
+        lab, "SELECT count(DISTINCT DOS_PAT_ID) FROM DOS_DOSSIER WHERE DOS_DPREL >= ?", (SINCE,)
+    )[0][0]
     marks = ",".join("?" * len(GENETIC_LOINC))
     results = q(
         lab,
@@ -102,10 +132,20 @@ def test_identifiers_are_pseudonymised_and_links_hold(migrated, lab):
     target_req = {r[0] for r in q(target, "SELECT request_id FROM request")}
     assert not target_ids & source_ids
     assert not target_req & source_req
-    assert q(target, "SELECT count(*) FROM request WHERE patient_id NOT IN "
-                     "(SELECT patient_id FROM patient)")[0][0] == 0
-    assert q(target, "SELECT count(*) FROM result WHERE request_id NOT IN "
-                     "(SELECT request_id FROM request)")[0][0] == 0
+    assert (
+        q(
+            target,
+            "SELECT count(*) FROM request WHERE patient_id NOT IN (SELECT patient_id FROM patient)",
+        )[0][0]
+        == 0
+    )
+    assert (
+        q(
+            target,
+            "SELECT count(*) FROM result WHERE request_id NOT IN (SELECT request_id FROM request)",
+        )[0][0]
+        == 0
+    )
 
 
 def test_purge_destroys_package_and_secret(migrated):

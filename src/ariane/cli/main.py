@@ -30,8 +30,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-keys_app = typer.Typer(help="Parties' keys: age (sealing) and Ed25519 (signing).", no_args_is_help=True)
-manifest_app = typer.Typer(help="The scope manifest: draft, check, submit, approve.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="Parties' keys: age (sealing) and Ed25519 (signing).", no_args_is_help=True
+)
+manifest_app = typer.Typer(
+    help="The scope manifest: draft, check, submit, approve.", no_args_is_help=True
+)
 package_app = typer.Typer(help="Sealed packages: verify.", no_args_is_help=True)
 profile_app = typer.Typer(help="Source profiles: list, show, check.", no_args_is_help=True)
 target_app = typer.Typer(help="Targets: the canonical target schema.", no_args_is_help=True)
@@ -48,6 +52,7 @@ WorkspaceOpt = Annotated[
     typer.Option("--workspace", "-w", envvar="ARIANE_WORKSPACE", help="workspace folder"),
 ]
 AsOpt = Annotated[str, typer.Option("--as", help="the person acting (recorded in the journal)")]
+PASS_ENV = "ARIANE_PASSPHRASE"  # noqa: S105 (the name of a variable, not a secret)
 PassEnvOpt = Annotated[
     str,
     typer.Option(help="environment variable holding the key passphrase (else you are prompted)"),
@@ -117,7 +122,7 @@ def generate(
 def keys_new(
     name: Annotated[str, typer.Option(help="key name, e.g. processor-acme")],
     workspace: WorkspaceOpt = pathlib.Path("ariane-ws"),
-    passphrase_env: PassEnvOpt = "ARIANE_PASSPHRASE",
+    passphrase_env: PassEnvOpt = PASS_ENV,
 ) -> None:
     """Create a party's keys, stored under a passphrase (at least 12 characters)."""
     ws = _run(lambda: _workspace(workspace))
@@ -159,7 +164,7 @@ def keys_import(
 def keys_export_identity(
     name: Annotated[str, typer.Option(help="key name")],
     workspace: WorkspaceOpt = pathlib.Path("ariane-ws"),
-    passphrase_env: PassEnvOpt = "ARIANE_PASSPHRASE",
+    passphrase_env: PassEnvOpt = PASS_ENV,
 ) -> None:
     """Print the age identity (secret!) so that the standard `age -d -i` can open a part."""
     ws = _run(lambda: _workspace(workspace))
@@ -178,7 +183,9 @@ def profile_list() -> None:
 
 
 @profile_app.command("show")
-def profile_show(profile: Annotated[str, typer.Argument(help="built-in name or YAML file")]) -> None:
+def profile_show(
+    profile: Annotated[str, typer.Argument(help="built-in name or YAML file")],
+) -> None:
     """Print a profile (YAML) and its digest."""
     from ariane.profiles.load import load_profile, profile_digest
 
@@ -226,7 +233,9 @@ def manifest_draft(
     agreement_date: Annotated[str, typer.Option(help="agreement date YYYY-MM-DD")],
     delete_by: Annotated[str, typer.Option(help="date by which every copy is destroyed")],
     out: Annotated[pathlib.Path, typer.Option(help="where to write the YAML")],
-    since: Annotated[str | None, typer.Option(help="only requests collected since YYYY-MM-DD")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="only requests collected since YYYY-MM-DD")
+    ] = None,
 ) -> None:
     """Write a minimal manifest from a profile: nothing sensitive is selected by default."""
     from ariane.manifest.draft import draft_manifest
@@ -235,10 +244,17 @@ def manifest_draft(
 
     def go() -> None:
         m = draft_manifest(
-            load_profile(profile), manifest_id=manifest_id, author=author,
-            controller=controller, processor=processor, processor_key=processor_key,
-            recipient=recipient, recipient_key=recipient_key, agreement_reference=agreement,
-            agreement_date=_date(agreement_date), delete_by=_date(delete_by),
+            load_profile(profile),
+            manifest_id=manifest_id,
+            author=author,
+            controller=controller,
+            processor=processor,
+            processor_key=processor_key,
+            recipient=recipient,
+            recipient_key=recipient_key,
+            agreement_reference=agreement,
+            agreement_date=_date(agreement_date),
+            delete_by=_date(delete_by),
             collected_since=_date(since) if since else None,
         )
         if out.exists():
@@ -259,7 +275,9 @@ def _date(text: str) -> dt.date:
 @manifest_app.command("check")
 def manifest_check(
     manifest: Annotated[pathlib.Path, typer.Argument(help="manifest YAML")],
-    source: Annotated[str | None, typer.Option("--source", "-s", help="also check against this source")] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", "-s", help="also check against this source")
+    ] = None,
 ) -> None:
     """Validate a manifest against its profile and, with --source, the live source."""
     from ariane.connectors import source as src
@@ -332,7 +350,7 @@ def extract(
     source: SourceOpt,
     as_: AsOpt,
     workspace: WorkspaceOpt = pathlib.Path("ariane-ws"),
-    passphrase_env: PassEnvOpt = "ARIANE_PASSPHRASE",
+    passphrase_env: PassEnvOpt = PASS_ENV,
     out: Annotated[pathlib.Path | None, typer.Option(help="package folder")] = None,
 ) -> None:
     """Extract the approved scope, check it, transform it and seal it into a package."""
@@ -376,7 +394,7 @@ def load(
     sender_key: Annotated[str, typer.Option(help="the sender's public key name (trusted)")],
     as_: AsOpt,
     workspace: WorkspaceOpt = pathlib.Path("ariane-ws"),
-    passphrase_env: PassEnvOpt = "ARIANE_PASSPHRASE",
+    passphrase_env: PassEnvOpt = PASS_ENV,
 ) -> None:
     """Open a package with the recipient's key and load it into a target."""
     from ariane.connectors.targets import open_target
@@ -387,8 +405,17 @@ def load(
     def go() -> dict[str, int]:
         pw = _passphrase(passphrase_env, key)
         with RichObserver() as obs:
-            return procedure.load(ws, package, open_target(target), as_, key, pw,
-                                  ws.keys.public(sender_key), _now(), obs)
+            return procedure.load(
+                ws,
+                package,
+                open_target(target),
+                as_,
+                key,
+                pw,
+                ws.keys.public(sender_key),
+                _now(),
+                obs,
+            )
 
     loaded = _run(go)
     console.print("loaded: " + ", ".join(f"{k} {v:,}" for k, v in loaded.items()))
@@ -407,8 +434,11 @@ def reconcile(
     from ariane.engine import procedure
 
     ws = _run(lambda: _workspace(workspace))
-    report = _run(lambda: procedure.reconcile(ws, package, open_target(target), as_,
-                                              ws.keys.public(sender_key), _now()))
+    report = _run(
+        lambda: procedure.reconcile(
+            ws, package, open_target(target), as_, ws.keys.public(sender_key), _now()
+        )
+    )
     console.print(reconcile_table(target, report))
 
 
@@ -424,8 +454,10 @@ def purge(
 
     ws = _run(lambda: _workspace(workspace))
     cert = _run(lambda: procedure.purge(ws, manifest_id, as_, _now(), tuple(destroy_key or ())))
-    console.print(f"purged {len(cert['files'])} files; certificate in "
-                  f"{ws.migration_dir(manifest_id) / 'certificate.json'}")
+    console.print(
+        f"purged {len(cert['files'])} files; certificate in "
+        f"{ws.migration_dir(manifest_id) / 'certificate.json'}"
+    )
 
 
 @app.command()
@@ -443,7 +475,9 @@ def status(
 
 
 @target_app.command("schema")
-def target_schema(dialect: Annotated[str, typer.Option(help="sqlite or postgresql")] = "postgresql") -> None:
+def target_schema(
+    dialect: Annotated[str, typer.Option(help="sqlite or postgresql")] = "postgresql",
+) -> None:
     """Print the canonical target schema (DDL)."""
     from ariane.connectors.sql_target import SqlTarget
 
@@ -454,7 +488,9 @@ def target_schema(dialect: Annotated[str, typer.Option(help="sqlite or postgresq
 @app.command()
 def demo(
     directory: Annotated[pathlib.Path, typer.Option("--dir", help="empty folder for the run")],
-    patients: Annotated[int, typer.Option(min=10, help="size of the synthetic laboratory")] = 10_000,
+    patients: Annotated[
+        int, typer.Option(min=10, help="size of the synthetic laboratory")
+    ] = 10_000,
     seed: Annotated[int, typer.Option(help="random seed")] = 20261129,
 ) -> None:
     """Run the whole governed procedure on a synthetic laboratory and tell what happened."""
@@ -465,19 +501,24 @@ def demo(
     g = r.generation
     console.rule("[bold]Ariane demo: a governed migration")
     console.print(
-        f"Source: synthetic laboratory {directory / 'source' / 'lis.db'} — {g.patients:,} patients, "
+        f"Source: synthetic laboratory {directory / 'source' / 'lis.db'} — "
+        f"{g.patients:,} patients, "
         f"{g.requests:,} requests, {g.results:,} results, {g.comments:,} comments"
     )
-    console.print(f"Manifest {r.manifest_id}: drafted by {OPERATOR} (operator), approved by "
-                  f"{CONTROLLER} (controller); loaded by {RECIPIENT} (recipient)")
+    console.print(
+        f"Manifest {r.manifest_id}: drafted by {OPERATOR} (operator), approved by "
+        f"{CONTROLLER} (controller); loaded by {RECIPIENT} (recipient)"
+    )
     console.print(partition_table("Selected, excluded and why (dry run = extraction)", r.extracted))
     console.print(categories_table(r.extracted))
     console.print(f"Sealed package: {r.package} (age to the recipient, Ed25519-signed index)")
     for kind, rep in r.reconciled.items():
         console.print(reconcile_table(f"{kind} ({r.targets[kind]})", rep))
-    console.print(f"Purge: {len(r.certificate['files'])} files destroyed, keys destroyed: "
-                  f"{', '.join(r.certificate['keys_destroyed'])}; certificate in "
-                  f"{directory / 'workspace' / 'migrations' / r.manifest_id / 'certificate.json'}")
+    console.print(
+        f"Purge: {len(r.certificate['files'])} files destroyed, keys destroyed: "
+        f"{', '.join(r.certificate['keys_destroyed'])}; certificate in "
+        f"{directory / 'workspace' / 'migrations' / r.manifest_id / 'certificate.json'}"
+    )
     console.print("[bold green]Every step verified.[/bold green]")
 
 

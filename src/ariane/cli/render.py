@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 console = Console(stderr=False)
@@ -64,10 +71,14 @@ def partition_table(title: str, counts: dict[str, Any]) -> Table:
     for name, c in counts.items():
         excluded = "; ".join(f"{r}: {n:,}" for r, n in c["excluded"].items()) or "-"
         if c.get("excluded_by_category"):
-            excluded += " [" + ", ".join(
-                f"{k.removeprefix('health.sensitive.')}: {n:,}"
-                for k, n in c["excluded_by_category"].items()
-            ) + "]"
+            excluded += (
+                " ["
+                + ", ".join(
+                    f"{k.removeprefix('health.sensitive.')}: {n:,}"
+                    for k, n in c["excluded_by_category"].items()
+                )
+                + "]"
+            )
         table.add_row(name, f"{c['source_rows']:,}", f"{c['transferred']:,}", excluded)
     return table
 

@@ -28,9 +28,11 @@ def _extension_file(package: str) -> str:
     return str(found[0])
 
 
-def connect(memory_limit: str = DEFAULT_MEMORY_LIMIT, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    memory_limit: str = DEFAULT_MEMORY_LIMIT, threads: int | None = None
+) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with no spill directory, no extension download, bounded memory."""
-    config: dict[str, str | bool | int] = {
+    config: dict[str, str | bool | int | float | list[str]] = {
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
         "memory_limit": memory_limit,

@@ -47,14 +47,10 @@ def attach(con: duckdb.DuckDBPyConnection, source: SourceRef) -> None:
     try:
         if source.kind == "sqlite":
             duck.load_sqlite(con)
-            con.execute(
-                f"ATTACH {duck.quote_literal(source.location)} AS {ALIAS} (TYPE sqlite, READ_ONLY)"
-            )
         else:
             duck.load_postgres(con)
-            con.execute(
-                f"ATTACH {duck.quote_literal(source.location)} AS {ALIAS} (TYPE postgres, READ_ONLY)"
-            )
+        location = duck.quote_literal(source.location)
+        con.execute(f"ATTACH {location} AS {ALIAS} (TYPE {source.kind}, READ_ONLY)")
     except duckdb.Error:
         raise SourceError(f"cannot open source {source.describe()}") from None
 

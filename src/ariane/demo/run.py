@@ -111,8 +111,13 @@ def run_demo(
     source = directory / "source" / "lis.db"
     source.parent.mkdir()
     obs.stage("generate", patients)
-    generation = generate(source, patients, seed, today,
-                          progress=lambda stage, done, total: obs.note(f"{stage} {done}/{total}"))
+    generation = generate(
+        source,
+        patients,
+        seed,
+        today,
+        progress=lambda stage, done, total: obs.note(f"{stage} {done}/{total}"),
+    )
 
     ws = Workspace.open(directory / "workspace", create=True)
     sender_pass = secrets.token_urlsafe(24)
@@ -135,16 +140,36 @@ def run_demo(
     extracted = procedure.extract(ws, mid, str(source), OPERATOR, sender_pass, now(), obs)
     sender = ws.keys.public(SENDER_KEY)
 
-    targets = {"sql": sql_target or f"sqlite:{directory / 'target' / 'newlis.db'}",
-               "fhir": f"fhir:{directory / 'target' / 'fhir'}"}
+    targets = {
+        "sql": sql_target or f"sqlite:{directory / 'target' / 'newlis.db'}",
+        "fhir": f"fhir:{directory / 'target' / 'fhir'}",
+    }
     (directory / "target").mkdir(exist_ok=True)
-    result = DemoResult(directory, mid, generation, dry, extracted.counts,
-                        package=extracted.package, targets=targets, manifest_path=manifest_path)
+    result = DemoResult(
+        directory,
+        mid,
+        generation,
+        dry,
+        extracted.counts,
+        package=extracted.package,
+        targets=targets,
+        manifest_path=manifest_path,
+    )
     for kind, spec in targets.items():
         target = open_target(spec)
-        result.loaded[kind] = procedure.load(ws, extracted.package, target, RECIPIENT,
-                                             RECIPIENT_KEY, recipient_pass, sender, now(), obs)
-        result.reconciled[kind] = procedure.reconcile(ws, extracted.package, open_target(spec),
-                                                      RECIPIENT, sender, now())
+        result.loaded[kind] = procedure.load(
+            ws,
+            extracted.package,
+            target,
+            RECIPIENT,
+            RECIPIENT_KEY,
+            recipient_pass,
+            sender,
+            now(),
+            obs,
+        )
+        result.reconciled[kind] = procedure.reconcile(
+            ws, extracted.package, open_target(spec), RECIPIENT, sender, now()
+        )
     result.certificate = procedure.purge(ws, mid, CONTROLLER, now(), (RECIPIENT_KEY,))
     return result

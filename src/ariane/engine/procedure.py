@@ -57,9 +57,15 @@ def submit(ws: Workspace, path: pathlib.Path, who: str, now: dt.datetime) -> str
     from ariane import yamlio
 
     yamlio.write_atomic(mdir / "manifest.yaml", manifest_yaml(manifest).encode())
-    ws.write_json(mdir / "state.json", {"state": "draft", "digest": digest, "approvals": [],
-                                        "history": [{"to": "draft", "by": who,
-                                                     "at": now.isoformat()}]})
+    ws.write_json(
+        mdir / "state.json",
+        {
+            "state": "draft",
+            "digest": digest,
+            "approvals": [],
+            "history": [{"to": "draft", "by": who, "at": now.isoformat()}],
+        },
+    )
     ws.journal(now, who, "manifest.submit", manifest=manifest.id, digest=digest)
     return digest
 
@@ -92,19 +98,29 @@ def _approved_manifest(ws: Workspace, mid: str, st: dict[str, Any]) -> tuple[Man
     return manifest, digest
 
 
-def dry_run(
-    ws: Workspace, mid: str, src: str, who: str, now: dt.datetime
-) -> dict[str, Any]:
+def dry_run(ws: Workspace, mid: str, src: str, who: str, now: dt.datetime) -> dict[str, Any]:
     st = ws.require_state(mid, "dry-run")
     manifest = ws.manifest(mid)
     profile = load_profile(manifest.source.profile)
     with ScopeSession(source_mod.parse_source(src), profile, manifest) as session:
         counts = partition_json(partition(session))
-    report = {"manifest": mid, "digest": manifest_digest(manifest), "at": now.isoformat(),
-              "by": who, "counts": counts}
+    report = {
+        "manifest": mid,
+        "digest": manifest_digest(manifest),
+        "at": now.isoformat(),
+        "by": who,
+        "counts": counts,
+    }
     ws.write_json(ws.migration_dir(mid) / "dry-run.json", report)
-    ws.journal(now, who, "dry-run", manifest=mid, digest=report["digest"],
-               transferred={k: v["transferred"] for k, v in counts.items()}, state=st["state"])
+    ws.journal(
+        now,
+        who,
+        "dry-run",
+        manifest=mid,
+        digest=report["digest"],
+        transferred={k: v["transferred"] for k, v in counts.items()},
+        state=st["state"],
+    )
     return report
 
 
@@ -195,8 +211,11 @@ def extract(
                         raise IntegrityError(
                             f"{n}: {s.digests.rows} rows extracted but {want} counted in scope"
                         )
-                    return {"partition": counts[n], "key": ENTITIES[n].key,
-                            "field_digests": s.digests.result()}
+                    return {
+                        "partition": counts[n],
+                        "key": ENTITIES[n].key,
+                        "field_digests": s.digests.result(),
+                    }
 
                 writer.write_entity(name, stream.schema, tracked(), stats)
             writer.finish()
@@ -204,16 +223,37 @@ def extract(
     for name, c in counts.items():
         before = dry["counts"][name]["transferred"]
         if c["transferred"] > before:
-            ws.journal(now, who, "alert.extract-exceeds-dry-run", manifest=mid, entity=name,
-                       dry_run=before, extracted=c["transferred"])
-    report = {"manifest": mid, "digest": digest, "package_id": package_id,
-              "package": str(target), "at": now.isoformat(), "by": who, "counts": counts,
-              "index_sha256": sha256_hex((target / "index.json").read_bytes())}
+            ws.journal(
+                now,
+                who,
+                "alert.extract-exceeds-dry-run",
+                manifest=mid,
+                entity=name,
+                dry_run=before,
+                extracted=c["transferred"],
+            )
+    report = {
+        "manifest": mid,
+        "digest": digest,
+        "package_id": package_id,
+        "package": str(target),
+        "at": now.isoformat(),
+        "by": who,
+        "counts": counts,
+        "index_sha256": sha256_hex((target / "index.json").read_bytes()),
+    }
     ws.write_json(ws.migration_dir(mid) / "extract.json", report)
     ws.set_state(mid, {**st, "package": str(target)}, "extracted", who, now)
-    ws.journal(now, who, "extract", manifest=mid, digest=digest, package=package_id,
-               transferred={k: v["transferred"] for k, v in counts.items()},
-               index_sha256=report["index_sha256"])
+    ws.journal(
+        now,
+        who,
+        "extract",
+        manifest=mid,
+        digest=digest,
+        package=package_id,
+        transferred={k: v["transferred"] for k, v in counts.items()},
+        index_sha256=report["index_sha256"],
+    )
     return ExtractResult(target, package_id, counts)
 
 
@@ -259,8 +299,13 @@ def load(
 
         loaded[name] = target.load(name, pkg.schema(name), tracked())
     target.close()
-    report = {"package_id": pkg.index.package_id, "target": target.describe(), "by": who,
-              "at": now.isoformat(), "loaded": loaded}
+    report = {
+        "package_id": pkg.index.package_id,
+        "target": target.describe(),
+        "by": who,
+        "at": now.isoformat(),
+        "loaded": loaded,
+    }
     ws.write_json(ws.migration_dir(mid) / "load.json", report)
     ws.set_state(mid, st, "loaded", who, now)
     ws.journal(now, who, "load", manifest=mid, package=pkg.index.package_id, loaded=loaded)
@@ -294,27 +339,48 @@ def reconcile(
         non_null = getattr(target, "non_null_columns", None)
         if non_null is not None:
             surplus = sorted(set(non_null(name)) - set(columns))
-        results[name] = {"expected_rows": entry.rows, "target_rows": rows,
-                         "fields_checked": len(columns), "fields_mismatched": mismatched,
-                         "surplus_columns": surplus, "partition_balanced": balanced,
-                         "source_rows": part["source_rows"], "excluded": part["excluded"]}
+        results[name] = {
+            "expected_rows": entry.rows,
+            "target_rows": rows,
+            "fields_checked": len(columns),
+            "fields_mismatched": mismatched,
+            "surplus_columns": surplus,
+            "partition_balanced": balanced,
+            "source_rows": part["source_rows"],
+            "excluded": part["excluded"],
+        }
         if rows != entry.rows:
             problems.append(f"{name}: {rows} rows in the target, {entry.rows} sent")
         if mismatched:
-            problems.append(f"{name}: content differs in {len(mismatched)} field(s): "
-                            + ", ".join(mismatched))
+            problems.append(
+                f"{name}: content differs in {len(mismatched)} field(s): " + ", ".join(mismatched)
+            )
         if surplus:
-            problems.append(f"{name}: target columns filled beyond the package: "
-                            + ", ".join(surplus))
+            problems.append(
+                f"{name}: target columns filled beyond the package: " + ", ".join(surplus)
+            )
         if not balanced:
             problems.append(f"{name}: transferred + excluded does not equal the source rows")
     con.close()
-    report = {"package_id": index.package_id, "target": target.describe(), "by": who,
-              "at": now.isoformat(), "ok": not problems, "problems": problems,
-              "entities": results}
+    report = {
+        "package_id": index.package_id,
+        "target": target.describe(),
+        "by": who,
+        "at": now.isoformat(),
+        "ok": not problems,
+        "problems": problems,
+        "entities": results,
+    }
     ws.write_json(ws.migration_dir(mid) / "reconcile.json", report)
-    ws.journal(now, who, "reconcile", manifest=mid, package=index.package_id, ok=not problems,
-               problems=len(problems))
+    ws.journal(
+        now,
+        who,
+        "reconcile",
+        manifest=mid,
+        package=index.package_id,
+        ok=not problems,
+        problems=len(problems),
+    )
     if problems:
         raise ReconcileError("reconciliation failed: " + "; ".join(problems))
     ws.set_state(mid, st, "reconciled", who, now)
@@ -349,6 +415,12 @@ def purge(
     }
     ws.write_json(ws.migration_dir(mid) / "certificate.json", cert)
     ws.set_state(mid, st, "purged", who, now)
-    ws.journal(now, who, "purge", manifest=mid, files=len(destroyed),
-               certificate_sha256=canonical_digest(cert))
+    ws.journal(
+        now,
+        who,
+        "purge",
+        manifest=mid,
+        files=len(destroyed),
+        certificate_sha256=canonical_digest(cert),
+    )
     return cert

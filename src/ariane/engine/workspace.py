@@ -95,8 +95,10 @@ class Workspace:
 
     def set_state(self, mid: str, st: dict[str, Any], new: str, by: str, at: dt.datetime) -> None:
         st = dict(st)
-        st["history"] = [*st.get("history", []), {"from": st["state"], "to": new, "by": by,
-                                                  "at": at.isoformat()}]
+        st["history"] = [
+            *st.get("history", []),
+            {"from": st["state"], "to": new, "by": by, "at": at.isoformat()},
+        ]
         st["state"] = new
         self.write_json(self.migration_dir(mid) / "state.json", st)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 
 from ariane.manifest.schema import (
-    FORMAT,
     Agreement,
     EntityScope,
     Manifest,
@@ -70,7 +69,7 @@ def draft_manifest(
         if "postal_code" in patient.fields:
             generalise["patient.postal_code"] = "department"
     return Manifest(
-        format=FORMAT,
+        format="ariane.manifest/1",
         id=manifest_id,
         title=f"Migration {manifest_id}",
         purpose=purpose,

@@ -64,7 +64,9 @@ def _from_clause(
         if join.alias in tables:
             raise ScopeError(f"{where}: alias {join.alias!r} is used twice")
         tables[join.alias] = resolve_table(catalog, join.table, where)
-        on = compile_expression(join.condition, tables, mapping.alias, f"{where}, join {join.alias}")
+        on = compile_expression(
+            join.condition, tables, mapping.alias, f"{where}, join {join.alias}"
+        )
         kind = "LEFT JOIN" if join.kind == "left" else "JOIN"
         parts.append(
             f"{kind} {source}.{quote_ident(tables[join.alias].name)} AS {quote_ident(join.alias)} "

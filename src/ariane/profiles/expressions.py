@@ -79,7 +79,7 @@ def resolve_table(catalog: Catalog, name: str, where: str) -> Table:
 
 def compile_expression(
     text: str, tables: dict[str, Table], base_alias: str, where: str
-) -> exp.Expression:
+) -> exp.Expr:
     """Parse `text`, check it, and return a tree whose columns are `alias."ActualName"`."""
     try:
         statements = sqlglot.parse(text, dialect="duckdb")
@@ -90,7 +90,9 @@ def compile_expression(
     tree = statements[0]
     for node in tree.walk():
         if not isinstance(node, _ALLOWED):
-            raise ScopeError(f"{where}: {type(node).__name__} is not allowed in a profile expression")
+            raise ScopeError(
+                f"{where}: {type(node).__name__} is not allowed in a profile expression"
+            )
         if isinstance(node, exp.In) and node.args.get("query") is not None:
             raise ScopeError(f"{where}: IN takes a list of values, not a query")
     for col in list(tree.find_all(exp.Column)):

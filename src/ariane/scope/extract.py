@@ -9,7 +9,7 @@ pseudonym (a link to an identifier outside the scope is surplus too).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 import duckdb
@@ -103,7 +103,7 @@ def _transform(
     batch: pa.RecordBatch,
     schema: pa.Schema,
     maps: dict[str, str],
-    rules: dict[str, str],
+    rules: Mapping[str, str],
     entity: str,
 ) -> pa.RecordBatch:
     columns = []

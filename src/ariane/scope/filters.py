@@ -27,7 +27,7 @@ MAX_NODES = 500
 class Filter:
     """A checked filter over one entity. `sql(alias)` renders it for DuckDB."""
 
-    def __init__(self, entity: Entity, tree: exp.Expression, text: str) -> None:
+    def __init__(self, entity: Entity, tree: exp.Expr, text: str) -> None:
         self.entity = entity
         self.tree = tree
         self.text = text
@@ -66,7 +66,7 @@ def parse_filter(entity: Entity, text: str) -> Filter:
     return Filter(entity, tree, text)
 
 
-def _check_boolean(entity: Entity, node: exp.Expression, where: str) -> None:
+def _check_boolean(entity: Entity, node: exp.Expr, where: str) -> None:
     if isinstance(node, (exp.And, exp.Or)):
         _check_boolean(entity, node.left, where)
         _check_boolean(entity, node.right, where)
@@ -93,7 +93,7 @@ def _check_boolean(entity: Entity, node: exp.Expression, where: str) -> None:
         raise ScopeError(f"{where}: {_kind(node)} is not allowed in a filter")
 
 
-def _check_comparison(entity: Entity, node: exp.Expression, where: str) -> None:
+def _check_comparison(entity: Entity, node: exp.Binary, where: str) -> None:
     left, right = node.left, node.right
     if isinstance(left, exp.Column) and isinstance(right, exp.Column):
         a, b = _column(entity, left, where), _column(entity, right, where)
@@ -117,17 +117,19 @@ def _check_in(entity: Entity, node: exp.In, where: str) -> None:
         _check_literal(entity, col, v, where)
 
 
-def _column(entity: Entity, node: exp.Expression, where: str) -> str:
+def _column(entity: Entity, node: exp.Expr, where: str) -> str:
     if not isinstance(node, exp.Column):
         raise ScopeError(f"{where}: expected a field name, found {_kind(node)}")
     if node.table and node.table != entity.name:
         raise ScopeError(f"{where}: field {node.table}.{node.name} belongs to another entity")
     if not entity.has(node.name):
-        raise ScopeError(f"{where}: unknown field {node.name!r} (not in the canonical {entity.name})")
+        raise ScopeError(
+            f"{where}: unknown field {node.name!r} (not in the canonical {entity.name})"
+        )
     return str(node.name)
 
 
-def _check_literal(entity: Entity, col: str, node: exp.Expression, where: str) -> None:
+def _check_literal(entity: Entity, col: str, node: exp.Expr, where: str) -> None:
     ftype = entity.field(col).type
     if isinstance(node, exp.Null):
         raise ScopeError(f"{where}: compare {col} with NULL using IS NULL")
@@ -161,7 +163,7 @@ def _check_temporal(text: str, where: str, col: str) -> None:
         raise ScopeError(f"{where}: the date compared with {col} is not an ISO date") from None
 
 
-def _kind(node: exp.Expression) -> str:
+def _kind(node: exp.Expr) -> str:
     if isinstance(node, exp.Column):
         return f"field {node.name!r}"
     if isinstance(node, (exp.Select, exp.Subquery, exp.Union)):

@@ -106,11 +106,7 @@ class Plan:
 
     def partition_sql(self, entity: str) -> str:
         ep = self.entities[entity]
-        extra = ""
-        if entity == "result":
-            extra = ", x.sensitivity AS category"
-        else:
-            extra = ", NULL AS category"
+        extra = ", x.sensitivity AS category" if entity == "result" else ", NULL AS category"
         return (
             f"SELECT reason, category, count(*) AS n FROM ("
             f"SELECT {ep.reason_sql()} AS reason{extra} FROM {view_name(entity)} x"
@@ -144,6 +140,7 @@ def build_plan(manifest: Manifest, filters: dict[str, Filter]) -> Plan:
         ),
         *own_filter("result"),
     ]
+
     def in_scope_results(column: str) -> str:
         return f"SELECT x.{column} FROM {view_name('result')} x WHERE " + " AND ".join(
             f"COALESCE(({c.sql}), FALSE)" for c in result_conditions

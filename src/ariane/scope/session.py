@@ -83,7 +83,9 @@ class ScopeSession:
                 "check the profile's expressions"
             ) from None
         except duckdb.Error as e:
-            raise SourceError(f"the source query failed while {doing} ({type(e).__name__})") from None
+            raise SourceError(
+                f"the source query failed while {doing} ({type(e).__name__})"
+            ) from None
 
     def query(self, sql: str, doing: str) -> duckdb.DuckDBPyConnection:
         return self._execute(sql, doing)

@@ -1,4 +1,5 @@
-"""Generalisation: coarsen quasi-identifiers (birth date to year or month, postal code to department).
+"""Generalisation: coarsen quasi-identifiers (birth date to year or month, postal code to
+department).
 
 Vectorised with Arrow compute; types are kept (a date stays a date, floored), so targets need no
 second schema.
