@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from flows import RECIPIENT_PASS, SENDER_PASS, approved, at, new_workspace, write_manifest
 
 from ariane.connectors import duck
 from ariane.connectors.targets import open_target
@@ -11,6 +10,7 @@ from ariane.demo.generator import generate
 from ariane.demo.run import OPERATOR, RECIPIENT, RECIPIENT_KEY, SENDER_KEY
 from ariane.engine import procedure
 from ariane.errors import ReconcileError
+from flows import RECIPIENT_PASS, SENDER_PASS, approved, at, new_workspace, write_manifest
 
 pytestmark = pytest.mark.postgres
 
@@ -37,8 +37,16 @@ def test_load_into_postgresql_reconciles_and_detects_tampering(small_lab, pg_key
     mid = approved(ws, tmp_path / "m.yaml", small_lab)
     result = procedure.extract(ws, mid, str(small_lab), OPERATOR, SENDER_PASS, at(3))
     sender = ws.keys.public(SENDER_KEY)
-    loaded = procedure.load(ws, result.package, open_target(pg_db), RECIPIENT, RECIPIENT_KEY,
-                            RECIPIENT_PASS, sender, at(4))
+    loaded = procedure.load(
+        ws,
+        result.package,
+        open_target(pg_db),
+        RECIPIENT,
+        RECIPIENT_KEY,
+        RECIPIENT_PASS,
+        sender,
+        at(4),
+    )
     assert loaded["result"] == result.counts["result"]["transferred"] > 0
     report = procedure.reconcile(ws, result.package, open_target(pg_db), RECIPIENT, sender, at(5))
     assert report["ok"]
@@ -47,10 +55,14 @@ def test_load_into_postgresql_reconciles_and_detects_tampering(small_lab, pg_key
     con = duck.connect()
     duck.load_postgres(con)
     con.execute(f"ATTACH {duck.quote_literal(pg_db)} AS t (TYPE postgres)")
-    con.execute("UPDATE t.public.result SET unit = 'mg/dL' WHERE result_id = "
-                "(SELECT min(result_id) FROM t.public.result)")
-    con.execute("UPDATE t.public.patient SET nir = '123' WHERE patient_id = "
-                "(SELECT min(patient_id) FROM t.public.patient)")
+    con.execute(
+        "UPDATE t.public.result SET unit = 'mg/dL' WHERE result_id = "
+        "(SELECT min(result_id) FROM t.public.result)"
+    )
+    con.execute(
+        "UPDATE t.public.patient SET nir = '123' WHERE patient_id = "
+        "(SELECT min(patient_id) FROM t.public.patient)"
+    )
     con.close()
     with pytest.raises(ReconcileError) as info:
         procedure.reconcile(ws, result.package, open_target(pg_db), RECIPIENT, sender, at(6))

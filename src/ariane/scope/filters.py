@@ -20,6 +20,11 @@ from ariane.model.entities import DATE, FLOAT, STRING, TIMESTAMP, Entity
 
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)
 _BOOLEAN = (exp.And, exp.Or, exp.Not, exp.Paren)
+_TEMPORAL_TYPES = (
+    exp.DataType.Type.DATE,
+    exp.DataType.Type.TIMESTAMP,
+    exp.DataType.Type.TIMESTAMPNTZ,
+)
 MAX_LENGTH = 4000
 MAX_NODES = 500
 
@@ -148,11 +153,14 @@ def _check_literal(entity: Entity, col: str, node: exp.Expr, where: str) -> None
             isinstance(node, exp.Cast)
             and isinstance(node.this, exp.Literal)
             and node.this.is_string
-            and node.to.this in (exp.DataType.Type.DATE, exp.DataType.Type.TIMESTAMP)
+            and node.to.this in _TEMPORAL_TYPES
         ):
             _check_temporal(str(node.this.this), where, col)
             return
-        raise ScopeError(f"{where}: {col} is a {kind.lower()}; write {kind} 'YYYY-MM-DD'")
+        raise ScopeError(
+            f"{where}: {col} is a {kind.lower()}; compare it with DATE 'YYYY-MM-DD' "
+            "or TIMESTAMP 'YYYY-MM-DD HH:MM:SS'"
+        )
     raise ScopeError(f"{where}: {col} cannot be filtered")
 
 
