@@ -8,7 +8,7 @@ import os
 import pathlib
 import sys
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
@@ -69,8 +69,12 @@ def _run(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except ArianeError as e:
-        err_console.print(f"[bold red]error[/bold red] ({type(e).__name__}): {e.message}")
-        raise typer.Exit(e.exit_code) from None
+        _fail(e)
+
+
+def _fail(e: ArianeError) -> NoReturn:
+    err_console.print(f"[bold red]error[/bold red] ({type(e).__name__}): {e.message}")
+    raise typer.Exit(e.exit_code)
 
 
 def _passphrase(env: str, what: str) -> str:
@@ -479,10 +483,11 @@ def target_schema(
     dialect: Annotated[str, typer.Option(help="sqlite or postgresql")] = "postgresql",
 ) -> None:
     """Print the canonical target schema (DDL)."""
-    from ariane.connectors.sql_target import SqlTarget
+    from ariane.connectors.sql_ddl import POSTGRESQL, SQLITE
 
-    url = "sqlite::memory:" if dialect == "sqlite" else "postgresql://localhost/ariane"
-    console.print(_run(lambda: SqlTarget.from_url(url).ddl()))
+    if dialect not in ("sqlite", "postgresql"):
+        _fail(UsageError("dialect must be sqlite or postgresql"))
+    sys.stdout.write((SQLITE if dialect == "sqlite" else POSTGRESQL).ddl() + "\n")
 
 
 @app.command()

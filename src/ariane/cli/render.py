@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from rich.console import Console
@@ -15,7 +16,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-console = Console(stderr=False)
+# A report read in a log or a CI transcript should not wrap at 80 columns.
+console = Console(stderr=False, width=None if sys.stdout.isatty() else 120)
 err_console = Console(stderr=True)
 
 

@@ -1,0 +1,456 @@
+"""The benchmark's stages, each run alone in a child process of `run.py` (see its docstring).
+
+A stage reads the run's state (paths, the benchmark's throw-away passphrases, the manifest id),
+does one thing, and returns a `StageResult`: the seconds of the work itself (imports and process
+start-up excluded), the rows it moved, the bytes of what it wrote, details for the report, and
+any state the following stages need. Peak memory is measured by the parent, from outside.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import pathlib
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+State = dict[str, Any]
+
+RAW_PG_SCHEMA = "ariane_bench_raw"  # where the raw reference copy goes in a --pg database
+PASS_LENGTH = 24
+
+
+@dataclass
+class StageResult:
+    seconds: float
+    rows: int = 0
+    bytes: int | None = None  # size of what the stage wrote, when that is meaningful
+    detail: dict[str, Any] = field(default_factory=dict)
+    state: State = field(default_factory=dict)  # merged into the run's state by the parent
+
+
+class Timer:
+    """`with Timer() as t: ...` then `t.seconds`."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._start = 0.0
+
+    def __enter__(self) -> Timer:
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.perf_counter() - self._start
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def tree_bytes(path: pathlib.Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def source_tables(state: State) -> dict[str, int]:
+    tables: dict[str, int] = state["tables"]
+    return tables
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+# -- set-up ---------------------------------------------------------------------------------------
+
+
+def baseline(state: State) -> StageResult:
+    """Import what the pipeline stages import and stop: the floor under every peak RSS figure."""
+    import duckdb  # noqa: F401
+    import pyarrow  # noqa: F401
+
+    import ariane.connectors.targets  # noqa: F401
+    import ariane.engine.procedure  # noqa: F401
+
+    return StageResult(seconds=0.0)
+
+
+def generate(state: State) -> StageResult:
+    from ariane.demo.generator import generate as gen
+
+    source = pathlib.Path(state["source"])
+    source.parent.mkdir(parents=True, exist_ok=True)
+    today = dt.date.fromisoformat(state["today"])
+    with Timer() as t:
+        stats = gen(source, state["patients"], state["seed"], today)
+    con = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        names = [
+            str(r[0])
+            for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
+        tables = {n: int(con.execute(f"SELECT count(*) FROM {quote(n)}").fetchone()[0]) for n in names}
+    finally:
+        con.close()
+    size = source.stat().st_size
+    return StageResult(
+        seconds=t.seconds,
+        rows=sum(tables.values()),
+        bytes=size,
+        detail={"tables": tables, "generator_seconds": stats.seconds},
+        state={"tables": tables, "source_bytes": size},
+    )
+
+
+def keys(state: State) -> StageResult:
+    """Both parties' keys (scrypt), the demo manifest, submitted and approved."""
+    import secrets
+
+    from ariane import yamlio
+    from ariane.demo.run import (
+        CONTROLLER,
+        OPERATOR,
+        PROFILE,
+        RECIPIENT_KEY,
+        SENDER_KEY,
+        demo_manifest_text,
+    )
+    from ariane.engine import procedure
+    from ariane.engine.workspace import Workspace
+
+    ws = Workspace.open(pathlib.Path(state["workspace"]), create=True)
+    sender_pass = secrets.token_urlsafe(PASS_LENGTH)
+    recipient_pass = secrets.token_urlsafe(PASS_LENGTH)
+    with Timer() as t_sender:
+        ws.keys.create(SENDER_KEY, sender_pass)
+    with Timer() as t_recipient:
+        recipient = ws.keys.create(RECIPIENT_KEY, recipient_pass)
+    today = dt.date.fromisoformat(state["today"])
+    mid = f"BENCH-{today.strftime('%Y%m%d')}"
+    manifest = pathlib.Path(state["data"]) / "manifest.yaml"
+    with Timer() as t_manifest:
+        text = demo_manifest_text(PROFILE, mid, recipient.age_recipient, today)
+        yamlio.write_atomic(manifest, text.encode())
+        procedure.submit(ws, manifest, OPERATOR, now())
+        procedure.approve(ws, mid, CONTROLLER, now())
+    return StageResult(
+        seconds=t_sender.seconds + t_recipient.seconds,
+        detail={
+            "create_sender_seconds": t_sender.seconds,
+            "create_recipient_seconds": t_recipient.seconds,
+            "manifest_submit_approve_seconds": t_manifest.seconds,
+        },
+        state={"mid": mid, "sender_pass": sender_pass, "recipient_pass": recipient_pass},
+    )
+
+
+def unlock(state: State) -> StageResult:
+    """One unlock of each key: the scrypt cost hidden inside extract (sender) and load (recipient)."""
+    from ariane.demo.run import RECIPIENT_KEY, SENDER_KEY
+    from ariane.engine.workspace import Workspace
+
+    ws = Workspace.open(pathlib.Path(state["workspace"]))
+    with Timer() as t_sender:
+        ws.keys.unlock(SENDER_KEY, state["sender_pass"])
+    with Timer() as t_recipient:
+        ws.keys.unlock(RECIPIENT_KEY, state["recipient_pass"])
+    return StageResult(
+        seconds=t_sender.seconds + t_recipient.seconds,
+        detail={"sender_seconds": t_sender.seconds, "recipient_seconds": t_recipient.seconds},
+        state={"unlock_sender": t_sender.seconds, "unlock_recipient": t_recipient.seconds},
+    )
+
+
+# -- raw, ungoverned reference copies --------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def duck_with_source(state: State) -> Iterator[Any]:
+    """DuckDB configured as Ariane configures it (no spill, 1 GB), the source attached read-only."""
+    from ariane.connectors import duck
+
+    con = duck.connect()
+    try:
+        duck.load_sqlite(con)
+        con.execute(f"ATTACH {literal(state['source'])} AS src (TYPE sqlite, READ_ONLY)")
+        yield con
+    finally:
+        con.close()
+
+
+def raw_parquet(state: State) -> StageResult:
+    out = pathlib.Path(state["raw_dir"]) / "parquet"
+    out.mkdir(parents=True)
+    tables = source_tables(state)
+    with duck_with_source(state) as con, Timer() as t:
+        for name in tables:
+            target = literal(str(out / f"{name}.parquet"))
+            con.execute(
+                f"COPY (SELECT * FROM src.{quote(name)}) TO {target} "
+                "(FORMAT parquet, COMPRESSION zstd)"
+            )
+    return StageResult(seconds=t.seconds, rows=sum(tables.values()), bytes=tree_bytes(out))
+
+
+def raw_sqlite(state: State) -> StageResult:
+    """SQLite to SQLite through DuckDB's scanner: the path Ariane's SQL target writes through."""
+    out = pathlib.Path(state["raw_dir"]) / "raw-duckdb.db"
+    tables = source_tables(state)
+    with duck_with_source(state) as con, Timer() as t:
+        con.execute(f"ATTACH {literal(str(out))} AS dst (TYPE sqlite)")
+        for name in tables:
+            con.execute(f"CREATE TABLE dst.{quote(name)} AS SELECT * FROM src.{quote(name)}")
+        con.execute("DETACH dst")
+    return StageResult(seconds=t.seconds, rows=sum(tables.values()), bytes=out.stat().st_size)
+
+
+def raw_sqlite_native(state: State) -> StageResult:
+    """SQLite to SQLite inside SQLite itself: the floor for writing this data into SQLite."""
+    out = pathlib.Path(state["raw_dir"]) / "raw-native.db"
+    tables = source_tables(state)
+    with Timer() as t:
+        con = sqlite3.connect(f"file:{out}", uri=True, isolation_level=None)
+        try:
+            con.execute("ATTACH DATABASE ? AS src", (f"file:{state['source']}?mode=ro",))
+            for name in tables:
+                con.execute(f"CREATE TABLE main.{quote(name)} AS SELECT * FROM src.{quote(name)}")
+        finally:
+            con.close()
+    return StageResult(seconds=t.seconds, rows=sum(tables.values()), bytes=out.stat().st_size)
+
+
+def _pg_conninfo(state: State) -> str:
+    from ariane.connectors.sql_url import PostgresLocation, parse_url
+
+    loc = parse_url(state["pg"])
+    if not isinstance(loc, PostgresLocation):
+        raise SystemExit("--pg must be a postgresql:// URL")
+    return loc.conninfo
+
+
+def _pg_relation_bytes(state: State, schema: str, tables: list[str]) -> int:
+    import psycopg
+
+    with psycopg.connect(_pg_conninfo(state)) as pg:
+        total = 0
+        for name in tables:
+            row = pg.execute(
+                "SELECT pg_total_relation_size(format('%I.%I', %s::text, %s::text)::regclass)",
+                (schema, name),
+            ).fetchone()
+            total += int(row[0]) if row else 0
+        return total
+
+
+def pg_check(state: State) -> StageResult:
+    """Refuse a database that already holds the canonical tables or the raw copy's schema."""
+    import psycopg
+
+    from ariane.model.entities import ORDER
+
+    with psycopg.connect(_pg_conninfo(state)) as pg:
+        found = [
+            str(r[0])
+            for r in pg.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = 'public' AND table_name = ANY(%s)",
+                (list(ORDER),),
+            )
+        ]
+        schema = pg.execute(
+            "SELECT 1 FROM information_schema.schemata WHERE schema_name = %s", (RAW_PG_SCHEMA,)
+        ).fetchone()
+    if found or schema:
+        what = ", ".join([*(f"public.{n}" for n in found), *([RAW_PG_SCHEMA] if schema else [])])
+        raise SystemExit(
+            f"the --pg database already holds {what}: give the benchmark a scratch database "
+            "(it creates these tables and drops them at the end)"
+        )
+    return StageResult(seconds=0.0)
+
+
+def raw_pg(state: State) -> StageResult:
+    from ariane.connectors import duck
+
+    tables = source_tables(state)
+    with duck_with_source(state) as con:
+        duck.load_postgres(con)
+        con.execute(f"ATTACH {literal(_pg_conninfo(state))} AS pg (TYPE postgres)")
+        with Timer() as t:
+            con.execute(f"CREATE SCHEMA pg.{quote(RAW_PG_SCHEMA)}")
+            for name in tables:
+                con.execute(
+                    f"CREATE TABLE pg.{quote(RAW_PG_SCHEMA)}.{quote(name)} AS "
+                    f"SELECT * FROM src.{quote(name)}"
+                )
+        con.execute("DETACH pg")
+    size = _pg_relation_bytes(state, RAW_PG_SCHEMA, list(tables))
+    return StageResult(seconds=t.seconds, rows=sum(tables.values()), bytes=size)
+
+
+def pg_cleanup(state: State) -> StageResult:
+    """Drop what the benchmark created in the --pg database (checked absent by pg_check)."""
+    import psycopg
+    from psycopg import sql
+
+    from ariane.model.entities import ORDER
+
+    with psycopg.connect(_pg_conninfo(state)) as pg:
+        pg.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(RAW_PG_SCHEMA)))
+        for name in reversed(ORDER):
+            pg.execute(
+                sql.SQL("DROP TABLE IF EXISTS {}.{} CASCADE").format(
+                    sql.Identifier("public"), sql.Identifier(name)
+                )
+            )
+    return StageResult(seconds=0.0)
+
+
+# -- the governed pipeline -------------------------------------------------------------------------
+
+
+def _workspace(state: State) -> Any:
+    from ariane.engine.workspace import Workspace
+
+    return Workspace.open(pathlib.Path(state["workspace"]))
+
+
+def dry_run(state: State) -> StageResult:
+    from ariane.demo.run import OPERATOR
+    from ariane.engine import procedure
+
+    ws = _workspace(state)
+    with Timer() as t:
+        report = procedure.dry_run(ws, state["mid"], state["source"], OPERATOR, now())
+    counts = report["counts"]
+    return StageResult(
+        seconds=t.seconds,
+        rows=sum(c["source_rows"] for c in counts.values()),
+        detail={
+            "source_rows": {k: c["source_rows"] for k, c in counts.items()},
+            "transferred": {k: c["transferred"] for k, c in counts.items()},
+        },
+    )
+
+
+def extract(state: State) -> StageResult:
+    from ariane.demo.run import OPERATOR
+    from ariane.engine import procedure
+
+    ws = _workspace(state)
+    with Timer() as t:
+        res = procedure.extract(
+            ws, state["mid"], state["source"], OPERATOR, state["sender_pass"], now()
+        )
+    transferred = {k: int(c["transferred"]) for k, c in res.counts.items()}
+    return StageResult(
+        seconds=t.seconds,
+        rows=sum(transferred.values()),
+        bytes=tree_bytes(res.package),
+        detail={"transferred": transferred},
+        state={"package": str(res.package)},
+    )
+
+
+def _target_spec(state: State, kind: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite:{state['sqlite_target']}"
+    url: str = state["pg"]
+    return url
+
+
+def _load(state: State, kind: str) -> StageResult:
+    from ariane.connectors.targets import open_target
+    from ariane.demo.run import RECIPIENT, RECIPIENT_KEY, SENDER_KEY
+    from ariane.engine import procedure
+    from ariane.model.entities import ORDER
+
+    ws = _workspace(state)
+    sender = ws.keys.public(SENDER_KEY)
+    package = pathlib.Path(state["package"])
+    target = open_target(_target_spec(state, kind))
+    with Timer() as t:
+        loaded = procedure.load(
+            ws, package, target, RECIPIENT, RECIPIENT_KEY, state["recipient_pass"], sender, now()
+        )
+    if kind == "sqlite":
+        size = pathlib.Path(state["sqlite_target"]).stat().st_size
+    else:
+        size = _pg_relation_bytes(state, "public", list(ORDER))
+    return StageResult(seconds=t.seconds, rows=sum(loaded.values()), bytes=size, detail=loaded)
+
+
+def _reconcile(state: State, kind: str) -> StageResult:
+    from ariane.connectors.targets import open_target
+    from ariane.demo.run import RECIPIENT, SENDER_KEY
+    from ariane.engine import procedure
+
+    ws = _workspace(state)
+    sender = ws.keys.public(SENDER_KEY)
+    package = pathlib.Path(state["package"])
+    target = open_target(_target_spec(state, kind))
+    with Timer() as t:
+        report = procedure.reconcile(ws, package, target, RECIPIENT, sender, now())
+    entities = report["entities"]
+    return StageResult(
+        seconds=t.seconds,
+        rows=sum(int(e["target_rows"]) for e in entities.values()),
+        detail={
+            "ok": report["ok"],
+            "fields_checked": sum(int(e["fields_checked"]) for e in entities.values()),
+        },
+    )
+
+
+def load_sqlite(state: State) -> StageResult:
+    return _load(state, "sqlite")
+
+
+def reconcile_sqlite(state: State) -> StageResult:
+    return _reconcile(state, "sqlite")
+
+
+def load_pg(state: State) -> StageResult:
+    return _load(state, "pg")
+
+
+def reconcile_pg(state: State) -> StageResult:
+    return _reconcile(state, "pg")
+
+
+STAGES: dict[str, Callable[[State], StageResult]] = {
+    "baseline": baseline,
+    "generate": generate,
+    "keys": keys,
+    "unlock": unlock,
+    "raw-parquet": raw_parquet,
+    "raw-sqlite": raw_sqlite,
+    "raw-sqlite-native": raw_sqlite_native,
+    "pg-check": pg_check,
+    "raw-pg": raw_pg,
+    "dry-run": dry_run,
+    "extract": extract,
+    "load-sqlite": load_sqlite,
+    "reconcile-sqlite": reconcile_sqlite,
+    "load-pg": load_pg,
+    "reconcile-pg": reconcile_pg,
+    "pg-cleanup": pg_cleanup,
+}
+
+
+def run_stage(name: str, state: State) -> StageResult:
+    os.umask(0o077)  # everything the benchmark writes holds (synthetic) personal data
+    return STAGES[name](state)
