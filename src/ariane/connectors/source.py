@@ -22,8 +22,8 @@ ALIAS = "src"
 
 @dataclass(frozen=True)
 class SourceRef:
-    kind: str  # "sqlite" | "postgres"
-    location: str  # file path or libpq URL
+    kind: str  # "sqlite" | "postgres" | "hl7v2" | "hprim" | "fhir" (a folder of messages)
+    location: str  # file path, libpq URL or folder
 
     def describe(self) -> str:
         if self.kind == "postgres":
@@ -31,9 +31,18 @@ class SourceRef:
         return self.location
 
 
+MESSAGE_KINDS = ("hl7v2", "hprim", "fhir")
+
+
 def parse_source(ref: str) -> SourceRef:
     if ref.startswith(("postgresql://", "postgres://")):
         return SourceRef("postgres", ref)
+    kind, sep, rest = ref.partition(":")
+    if sep and kind in MESSAGE_KINDS:
+        folder = pathlib.Path(rest)
+        if not folder.is_dir():
+            raise UsageError(f"message folder not found: {folder}")
+        return SourceRef(kind, str(folder.resolve()))
     path = pathlib.Path(ref.removeprefix("sqlite://").removeprefix("sqlite:"))
     if not path.is_file():
         raise UsageError(f"source database not found: {path}")
@@ -43,7 +52,12 @@ def parse_source(ref: str) -> SourceRef:
     return SourceRef("sqlite", str(path.resolve()))
 
 
-def attach(con: duckdb.DuckDBPyConnection, source: SourceRef) -> None:
+def attach(con: duckdb.DuckDBPyConnection, source: SourceRef) -> dict[str, object] | None:
+    """Attach the source as `src`; for message folders, return the reader's report (counts)."""
+    if source.kind in MESSAGE_KINDS:
+        from ariane.connectors.message_source import attach_messages
+
+        return attach_messages(con, source.kind, pathlib.Path(source.location), ALIAS).to_json()
     try:
         if source.kind == "sqlite":
             duck.load_sqlite(con)
@@ -53,10 +67,11 @@ def attach(con: duckdb.DuckDBPyConnection, source: SourceRef) -> None:
         con.execute(f"ATTACH {location} AS {ALIAS} (TYPE {source.kind}, READ_ONLY)")
     except duckdb.Error:
         raise SourceError(f"cannot open source {source.describe()}") from None
+    return None
 
 
 def catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
-    schema = "main" if _kind(con) == "sqlite" else "public"
+    schema = "public" if _kind(con) == "postgres" else "main"
     rows = con.execute(
         "SELECT table_name, column_name FROM duckdb_columns() "
         "WHERE database_name = ? AND schema_name = ? ORDER BY table_name, column_index",

@@ -104,13 +104,16 @@ def dry_run(ws: Workspace, mid: str, src: str, who: str, now: dt.datetime) -> di
     profile = load_profile(manifest.source.profile)
     with ScopeSession(source_mod.parse_source(src), profile, manifest) as session:
         counts = partition_json(partition(session))
-    report = {
+        source_report = session.source_report
+    report: dict[str, Any] = {
         "manifest": mid,
         "digest": manifest_digest(manifest),
         "at": now.isoformat(),
         "by": who,
         "counts": counts,
     }
+    if source_report is not None:
+        report["messages"] = source_report  # rejected messages, by reason and position
     ws.write_json(ws.migration_dir(mid) / "dry-run.json", report)
     ws.journal(
         now,

@@ -36,7 +36,8 @@ class ScopeSession:
         self.source = src
         self.con = duck.connect(memory_limit)
         try:
-            source.attach(self.con, src)
+            # For message folders: what the reader rejected, by reason and position.
+            self.source_report = source.attach(self.con, src)
             self.catalog = source.catalog(self.con)
             self._load_code_tables()
             for name in ENTITIES:

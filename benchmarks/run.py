@@ -1,0 +1,423 @@
+"""Ariane's benchmark: the governed pipeline beside a raw, ungoverned copy of the same data.
+
+    .venv/bin/python benchmarks/run.py [--patients N] [--out DIR] [--pg URL] [--keep] [--profile]
+
+Generates a synthetic LIS of N patients, copies its tables raw (DuckDB to Parquet, to SQLite, and
+to PostgreSQL with --pg), then runs Ariane's procedure on the demo manifest: dry-run, extract and
+seal, load, reconcile. Each stage runs alone in a child process (this file, with --stage), so
+that its peak RSS, read with wait4() when it exits, is its own. A child's peak can be no lower
+than this orchestrator's RSS when it spawned it (Linux carries the pre-exec high-water mark over
+exec), so the orchestrator imports nothing heavy before the last stage has run.
+
+Results: a table on stdout and <out>/results.json. Every data file lives under <out>/data, which
+is deleted at the end (also on failure) unless --keep; with --pg, the tables the benchmark made
+in that database are dropped too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import shutil
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PATIENTS = 10_000
+DEFAULT_SEED = 20261129
+MB = 1_000_000
+
+LABELS: dict[str, str] = {
+    "baseline": "baseline (imports only)",
+    "generate": "generate synthetic LIS",
+    "keys": "key create x2 (scrypt)",
+    "unlock": "key unlock x2 (scrypt)",
+    "raw-parquet": "raw SQLite→Parquet (DuckDB)",
+    "raw-sqlite": "raw SQLite→SQLite (DuckDB)",
+    "raw-sqlite-native": "raw SQLite→SQLite (sqlite3)",
+    "raw-pg": "raw SQLite→PostgreSQL (DuckDB)",
+    "dry-run": "Ariane dry-run",
+    "extract": "Ariane extract + seal",
+    "load-sqlite": "Ariane load → SQLite",
+    "reconcile-sqlite": "Ariane reconcile SQLite",
+    "load-pg": "Ariane load → PostgreSQL",
+    "reconcile-pg": "Ariane reconcile PostgreSQL",
+}
+# Stages whose work includes one scrypt unlock, and the state key holding its measured cost.
+UNLOCK_IN: dict[str, str] = {
+    "extract": "unlock_sender",
+    "load-sqlite": "unlock_recipient",
+    "load-pg": "unlock_recipient",
+}
+
+
+class StageFailed(Exception):
+    pass
+
+
+@dataclass
+class Record:
+    stage: str
+    label: str
+    seconds: float
+    data_seconds: float  # seconds minus the scrypt unlock the stage includes
+    rows: int
+    bytes: int | None
+    peak_rss_mb: float
+    peak_rss_excl_unlock_mb: float | None  # the peak after the scrypt unlock (extract, load)
+    process_seconds: float  # the child's whole life: start-up, imports, work
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rows_per_s(self) -> float | None:
+        return self.rows / self.seconds if self.rows and self.seconds > 0 else None
+
+    @property
+    def data_rows_per_s(self) -> float | None:
+        return self.rows / self.data_seconds if self.rows and self.data_seconds > 0 else None
+
+    @property
+    def mb_per_s(self) -> float | None:
+        if self.bytes is None or self.data_seconds <= 0:
+            return None
+        return self.bytes / MB / self.data_seconds
+
+
+# -- child side ------------------------------------------------------------------------------------
+
+
+def child(stage: str, state_path: Path, profile_dir: Path | None) -> int:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import stages
+
+    state = json.loads(state_path.read_text())
+    if profile_dir is None:
+        result = stages.run_stage(stage, state)
+    else:
+        import cProfile
+        import io
+        import pstats
+
+        stages.preload()
+        prof = cProfile.Profile()
+        result = prof.runcall(stages.run_stage, stage, state)
+        text = io.StringIO()
+        pstats.Stats(prof, stream=text).sort_stats("cumulative").print_stats(45)
+        (profile_dir / f"profile-{stage}.txt").write_text(text.getvalue())
+    out = state_path.parent / f"result-{stage}.json"
+    out.write_text(json.dumps(asdict(result)))
+    return 0
+
+
+# -- parent side -----------------------------------------------------------------------------------
+
+
+def own_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def spawn(stage: str, state: dict[str, Any], state_path: Path, profile: Path | None) -> Record:
+    state_path.write_text(json.dumps(state))
+    argv = [sys.executable, str(Path(__file__).resolve()), "--stage", stage]
+    argv += ["--state", str(state_path)]
+    if profile is not None:
+        argv += ["--profile-dir", str(profile)]
+    print(f"  {LABELS.get(stage, stage)} ...", end="", flush=True, file=sys.stderr)
+    started = time.perf_counter()
+    pid = os.posix_spawn(sys.executable, argv, os.environ)
+    _, status, usage = os.wait4(pid, 0)
+    process_seconds = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
+    result_path = state_path.parent / f"result-{stage}.json"
+    if code != 0 or not result_path.exists():
+        print(" failed", file=sys.stderr)
+        raise StageFailed(f"stage {stage} failed (exit {code})")
+    result = json.loads(result_path.read_text())
+    result_path.unlink()
+    state.update(result["state"])
+    seconds = float(result["seconds"])
+    detail = result["detail"]
+    # The unlock timed inside the stage; the separately measured one if the stage did not say.
+    unlock = float(detail.get("unlock_seconds", state.get(UNLOCK_IN.get(stage, ""), 0.0)))
+    record = Record(
+        stage=stage,
+        label=LABELS.get(stage, stage),
+        seconds=seconds,
+        data_seconds=max(seconds - unlock, 0.0),
+        rows=int(result["rows"]),
+        bytes=result["bytes"],
+        peak_rss_mb=max(usage.ru_maxrss / 1024, detail.get("peak_rss_before_reset_mb", 0.0)),
+        peak_rss_excl_unlock_mb=detail.get("peak_rss_after_unlock_mb"),
+        process_seconds=process_seconds,
+        detail=detail,
+    )
+    print(f" {seconds:.2f} s, peak RSS {record.peak_rss_mb:.0f} MB", file=sys.stderr)
+    return record
+
+
+def plan(pg: bool) -> list[str]:
+    raw = ["raw-parquet", "raw-sqlite", "raw-sqlite-native", *(["raw-pg"] if pg else [])]
+    ariane = ["dry-run", "extract", "load-sqlite", "reconcile-sqlite"]
+    if pg:
+        ariane += ["load-pg", "reconcile-pg"]
+    return ["baseline", "generate", "keys", "unlock", *raw, *ariane]
+
+
+def ratio(
+    records: dict[str, Record], ours: Sequence[str], raw: Sequence[str]
+) -> dict[str, Any] | None:
+    if not all(s in records for s in (*ours, *raw)):
+        return None
+    ours_s = sum(records[s].seconds for s in ours)
+    ours_data_s = sum(records[s].data_seconds for s in ours)
+    raw_s = sum(records[s].seconds for s in raw)
+    ours_rows = records[ours[0]].rows  # rows carried through the pipeline (the extract's)
+    raw_rows = records[raw[0]].rows  # every source row
+    per_row = None
+    if ours_rows and raw_rows and raw_s > 0:
+        per_row = (ours_data_s / ours_rows) / (raw_s / raw_rows)
+    return {
+        "ariane_stages": list(ours),
+        "raw_stages": list(raw),
+        "ariane_seconds": ours_s,
+        "ariane_seconds_excl_unlock": ours_data_s,
+        "raw_seconds": raw_s,
+        "time_ratio": ours_s / raw_s if raw_s > 0 else None,
+        "time_ratio_excl_unlock": ours_data_s / raw_s if raw_s > 0 else None,
+        "ariane_rows": ours_rows,
+        "raw_rows": raw_rows,
+        "per_row_cost_ratio_excl_unlock": per_row,
+    }
+
+
+def ratios(records: dict[str, Record]) -> dict[str, Any]:
+    found = {
+        "extract+seal / raw Parquet": ratio(records, ["extract"], ["raw-parquet"]),
+        "extract+seal+load+reconcile SQLite / raw SQLite + Parquet": ratio(
+            records,
+            ["extract", "load-sqlite", "reconcile-sqlite"],
+            ["raw-parquet", "raw-sqlite"],
+        ),
+        "extract+seal+load+reconcile PostgreSQL / raw PostgreSQL + Parquet": ratio(
+            records, ["extract", "load-pg", "reconcile-pg"], ["raw-parquet", "raw-pg"]
+        ),
+    }
+    return {k: v for k, v in found.items() if v is not None}
+
+
+def fmt(value: float | None, digits: int = 1) -> str:
+    if value is None:
+        return ""
+    return f"{value:,.{digits}f}"
+
+
+def render(results: dict[str, Any], records: list[Record]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=max(Console().width, 140))
+    source = results["source"]
+    console.print(
+        f"\n[bold]Synthetic LIS[/bold]: {results['patients']:,} patients, "
+        f"{sum(source['tables'].values()):,} rows, {source['bytes'] / MB:,.1f} MB SQLite; "
+        + ", ".join(f"{k} {v:,}" for k, v in source["tables"].items())
+    )
+    if "scope" in results:
+        console.print(
+            "[bold]Scope[/bold] (transferred / source rows): "
+            + ", ".join(
+                f"{k} {v['transferred']:,}/{v['source_rows']:,}"
+                for k, v in results["scope"].items()
+            )
+        )
+    table = Table(title=f"Stages ({results['machine']['cpus']} CPUs)", title_justify="left")
+    for name, justify in [
+        ("Stage", "left"),
+        ("Rows", "right"),
+        ("Seconds", "right"),
+        ("Data s", "right"),
+        ("Rows/s", "right"),
+        ("Data rows/s", "right"),
+        ("MB out", "right"),
+        ("MB/s", "right"),
+        ("Peak RSS MB", "right"),
+        ("Data RSS MB", "right"),
+    ]:
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for r in records:
+        has_unlock = r.stage in UNLOCK_IN
+        table.add_row(
+            r.label,
+            f"{r.rows:,}" if r.rows else "",
+            "" if r.stage == "baseline" else fmt(r.seconds, 2),
+            fmt(r.data_seconds, 2) if has_unlock else "",
+            fmt(r.rows_per_s, 0),
+            fmt(r.data_rows_per_s, 0) if has_unlock else "",
+            fmt(r.bytes / MB if r.bytes is not None else None),
+            fmt(r.mb_per_s),
+            fmt(r.peak_rss_mb, 0),
+            fmt(r.peak_rss_excl_unlock_mb, 0),
+        )
+    console.print(table)
+    baseline_mb = next((r.peak_rss_mb for r in records if r.stage == "baseline"), 0.0)
+    console.print(
+        "Data = without the scrypt key unlock inside the stage (timed there; RSS peak after it)."
+        " MB/s = MB out / data s. Peak RSS includes ~"
+        f"{baseline_mb:.0f} MB of interpreter and imports (baseline)."
+    )
+    rt = Table(title="Ratios (Ariane time / raw copy time)", title_justify="left")
+    for name in ("Ratio", "Ariane s", "Raw s", "Time ratio", "Data time ratio", "Per-row cost"):
+        rt.add_column(name, justify="left" if name == "Ratio" else "right")
+    for name, r in results["ratios"].items():
+        rt.add_row(
+            name,
+            fmt(r["ariane_seconds"], 2),
+            fmt(r["raw_seconds"], 2),
+            fmt(r["time_ratio"], 2),
+            fmt(r["time_ratio_excl_unlock"], 2),
+            fmt(r["per_row_cost_ratio_excl_unlock"], 2),
+        )
+    console.print(rt)
+    console.print(
+        "Data time ratio leaves the scrypt unlocks out. Per-row cost = (Ariane data s / rows"
+        " transferred) / (raw s / source rows): the raw copies move every row and column,"
+        " Ariane only the manifest's scope."
+    )
+
+
+def orchestrate(args: argparse.Namespace) -> int:
+    os.umask(0o077)  # the data directory holds personal-looking data and passphrases
+    out = Path(args.out).resolve()
+    data = out / "data"
+    if data.exists():
+        print(
+            f"{data} exists (a kept or interrupted run; it may hold plaintext copies): "
+            "delete it or choose another --out",
+            file=sys.stderr,
+        )
+        return 2
+    out.mkdir(parents=True, exist_ok=True)
+    data.mkdir(mode=0o700)
+    profile = out if args.profile else None
+    today = dt.date.today()
+    state: dict[str, Any] = {
+        "data": str(data),
+        "patients": args.patients,
+        "seed": args.seed,
+        "today": today.isoformat(),
+        "source": str(data / "source" / "lis.db"),
+        "workspace": str(data / "workspace"),
+        "raw_dir": str(data / "raw"),
+        "sqlite_target": str(data / "target" / "newlis.db"),
+        "pg": args.pg,
+    }
+    (data / "raw").mkdir()
+    (data / "target").mkdir()
+    state_path = data / "state.json"
+    records: list[Record] = []
+    pg_checked = False
+    orchestrator_rss = own_rss_mb()
+    started = time.perf_counter()
+    print(f"Ariane benchmark, {args.patients:,} patients, in {data}", file=sys.stderr)
+    try:
+        if args.pg:
+            spawn("pg-check", state, state_path, None)
+            pg_checked = True
+        for stage in plan(bool(args.pg)):
+            records.append(spawn(stage, state, state_path, profile))
+        orchestrator_rss = max(orchestrator_rss, own_rss_mb())
+    except StageFailed as exc:
+        print(f"benchmark failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if pg_checked and not args.keep:
+            try:
+                spawn("pg-cleanup", state, state_path, None)
+            except StageFailed:
+                print("could not drop the benchmark's tables from --pg", file=sys.stderr)
+        if args.keep:
+            print(
+                f"kept {data}: it holds plaintext copies of the synthetic data and the run's "
+                "throw-away passphrases (state.json); delete it when done",
+                file=sys.stderr,
+            )
+        else:
+            shutil.rmtree(data, ignore_errors=True)
+    by_stage = {r.stage: r for r in records}
+    results: dict[str, Any] = {
+        "patients": args.patients,
+        "seed": args.seed,
+        "today": today.isoformat(),
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "total_seconds": time.perf_counter() - started,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+        "orchestrator_rss_mb": orchestrator_rss,
+        "source": {"tables": state["tables"], "bytes": state["source_bytes"]},
+        "scope": {
+            k: {
+                "source_rows": by_stage["dry-run"].detail["source_rows"][k],
+                "transferred": v,
+            }
+            for k, v in by_stage["dry-run"].detail["transferred"].items()
+        },
+        "unlock_seconds": {
+            "sender": state["unlock_sender"],
+            "recipient": state["unlock_recipient"],
+        },
+        "stages": [
+            {
+                **asdict(r),
+                "rows_per_s": r.rows_per_s,
+                "rows_per_s_excl_unlock": r.data_rows_per_s,
+                "mb_per_s": r.mb_per_s,
+            }
+            for r in records
+        ],
+        "ratios": ratios(by_stage),
+    }
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    render(results, records)
+    print(f"results: {out / 'results.json'}", file=sys.stderr)
+    return 0
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    p.add_argument("--patients", type=int, default=DEFAULT_PATIENTS)
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    p.add_argument("--out", default="bench-run", help="results.json goes here (default bench-run)")
+    p.add_argument("--pg", metavar="URL", help="also copy and load into this PostgreSQL database")
+    p.add_argument("--keep", action="store_true", help="keep <out>/data (plaintext copies)")
+    p.add_argument(
+        "--profile", action="store_true", help="cProfile each stage into <out>/profile-*.txt"
+    )
+    p.add_argument("--stage", help=argparse.SUPPRESS)
+    p.add_argument("--state", help=argparse.SUPPRESS)
+    p.add_argument("--profile-dir", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.patients < 1:
+        p.error("--patients must be at least 1")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.stage:
+        profile_dir = Path(args.profile_dir) if args.profile_dir else None
+        return child(args.stage, Path(args.state), profile_dir)
+    return orchestrate(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""What message readers (HPRIM, HL7 v2, FHIR) hand back: canonical tables plus what they refused.
+
+A `Rejection` names a file, a position and a reason, never a value read from the message: it is
+logged and reported to people who must not see patient data. `CanonicalBatch.unknown_segments`
+counts records (or FHIR resource types) the reader did not map, so that nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from ariane.model.entities import ENTITIES, ORDER
+
+
+@dataclass(frozen=True)
+class Rejection:
+    file: str
+    message_index: int
+    segment: str | None
+    field: str | None
+    reason: str  # no patient values ever
+
+
+@dataclass
+class CanonicalBatch:
+    tables: dict[str, pa.Table]
+    rejections: list[Rejection] = field(default_factory=list)
+    unknown_segments: dict[str, int] = field(default_factory=dict)
+
+
+def empty_tables() -> dict[str, pa.Table]:
+    """One empty table per canonical entity, every field in model order with its Arrow type."""
+    return {name: ENTITIES[name].schema().empty_table() for name in ORDER}
+
+
+def to_canonical(entity: str, rows: list[dict[str, object]]) -> pa.Table:
+    """Rows (dicts keyed by canonical field name) as a canonical table; missing fields are null.
+
+    Keys that are not fields of the entity are a programming error, not data: they raise KeyError
+    rather than being dropped.
+    """
+    ent = ENTITIES[entity]
+    names = ent.field_names
+    for row in rows:
+        for key in row:
+            if not ent.has(key):
+                raise KeyError(f"{entity}.{key}")
+    columns = {n: [row.get(n) for row in rows] for n in names}
+    return pa.table(
+        {n: pa.array(columns[n], type=ent.field(n).type) for n in names}, schema=ent.schema()
+    )
