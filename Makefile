@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PATIENTS ?= 10000
 BENCH_PATIENTS ?= 10000
 
-.PHONY: demo test lint typecheck bench system clean
+.PHONY: demo test lint typecheck bench eval-scan system clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py --patients $(BENCH_PATIENTS)
+
+eval-scan: $(STAMP)
+	$(PY) benchmarks/eval_scan.py
 
 clean:
 	rm -rf $(VENV) demo-run bench-run

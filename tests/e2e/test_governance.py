@@ -8,7 +8,7 @@ import pytest
 
 from ariane import yamlio
 from ariane.connectors.targets import open_target
-from ariane.demo.run import OPERATOR, RECIPIENT, RECIPIENT_KEY, SENDER_KEY
+from ariane.demo.run import RECIPIENT_KEY, SENDER_KEY
 from ariane.engine import procedure
 from ariane.errors import (
     ArianeError,
@@ -19,7 +19,12 @@ from ariane.errors import (
     SurplusError,
 )
 from flows import (
-    CONTROLLER,
+    CTRL,
+    CTRL2,
+    CTRL_PW,
+    DUO,
+    OP,
+    RCPT,
     RECIPIENT_PASS,
     SENDER_PASS,
     approved,
@@ -49,17 +54,112 @@ def assert_no_value(err: ArianeError, values: set[str]) -> None:
 
 
 def test_author_cannot_approve_own_manifest(ws, tmp_path):
-    mid = write_manifest(ws, tmp_path / "m.yaml")
-    procedure.submit(ws, tmp_path / "m.yaml", OPERATOR, at())
+    mid = write_manifest(ws, tmp_path / "m.yaml", edit=lambda d: d.update(author=DUO.name))
+    procedure.submit(ws, tmp_path / "m.yaml", DUO, at())
     with pytest.raises(PolicyError, match="cannot approve"):
-        procedure.approve(ws, mid, OPERATOR, at(1))
+        procedure.approve(ws, mid, DUO, CTRL_PW, at(1))
     assert ws.state(mid)["state"] == "draft"
+    refused = [e for e in ws.audit.events() if e.action == "manifest.approve"]
+    assert refused[-1].outcome == "refused" and refused[-1].alert == "refused-command"
+
+
+@pytest.mark.parametrize(
+    ("step", "who"),
+    [
+        ("approve", "operator"),
+        ("approve", "recipient"),
+        ("extract", "controller"),
+        ("extract", "recipient"),
+        ("submit", "controller"),
+        ("dry-run", "recipient"),
+        ("approve", "auditor"),
+        ("extract", "admin"),
+    ],
+)
+def test_each_step_needs_its_role(ws, tmp_path, lab, step, who):
+    from flows import ADMIN_NAME, AUD
+
+    actor = {
+        "operator": OP,
+        "recipient": RCPT,
+        "controller": CTRL,
+        "auditor": AUD,
+        "admin": OP.__class__(ADMIN_NAME, "tester", "testhost"),
+    }[who]
+    mid = write_manifest(ws, tmp_path / "m.yaml")
+    if step == "submit":
+        with pytest.raises(PolicyError, match="role"):
+            procedure.submit(ws, tmp_path / "m.yaml", actor, at())
+        return
+    approved(ws, tmp_path / "m.yaml", lab)
+    with pytest.raises(PolicyError, match="role"):
+        if step == "approve":
+            procedure.approve(ws, mid, actor, CTRL_PW, at(3))
+        elif step == "extract":
+            procedure.extract(ws, mid, str(lab), actor, SENDER_PASS, at(3))
+        else:
+            procedure.dry_run(ws, mid, str(lab), actor, at(3))
+
+
+def test_disabled_controller_cannot_approve(ws, tmp_path):
+    mid = write_manifest(ws, tmp_path / "m.yaml")
+    procedure.submit(ws, tmp_path / "m.yaml", OP, at())
+    ws.accounts.disable(CTRL2.name, at(1), by="nadia.roux")
+    with pytest.raises(PolicyError):
+        procedure.approve(ws, mid, CTRL2, CTRL_PW, at(2))
+
+
+def test_forged_approval_signature_is_refused(ws, tmp_path, lab):
+    import json
+
+    mid = write_manifest(ws, tmp_path / "m.yaml")
+    approved(ws, tmp_path / "m.yaml", lab)
+    state = ws.migration_dir(mid) / "state.json"
+    st = json.loads(state.read_text())
+    st["approvals"][0]["by"] = CTRL2.name  # claim another controller approved
+    state.write_text(json.dumps(st))
+    with pytest.raises((IntegrityError, PolicyError)):
+        procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(3))
+
+
+def test_role_is_judged_at_signing_time(ws, tmp_path, lab):
+    mid = write_manifest(ws, tmp_path / "m.yaml")
+    approved(ws, tmp_path / "m.yaml", lab)  # approved at(2) by CTRL
+    ws.accounts.set_roles(CTRL.name, ["auditor"], at(3), by="nadia.roux")
+    result = procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(4))
+    assert result.package.exists()
+
+
+def test_wrong_password_cannot_sign(ws, tmp_path):
+    mid = write_manifest(ws, tmp_path / "m.yaml")
+    procedure.submit(ws, tmp_path / "m.yaml", OP, at())
+    with pytest.raises(PolicyError, match="authentication failed"):
+        procedure.approve(ws, mid, CTRL, "not-the-password-at-all", at(1))
+    assert ws.state(mid)["state"] == "draft"
+
+
+def test_audit_chain_covers_the_whole_procedure(ws, tmp_path, lab):
+    mid = write_manifest(ws, tmp_path / "m.yaml")
+    approved(ws, tmp_path / "m.yaml", lab)
+    procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(3))
+    report = ws.audit.verify(ws.trusted_keys())
+    assert report.checkpoints >= 2
+    actions = [e.action for e in ws.audit.events()]
+    for needed in ("manifest.submit", "dry-run", "manifest.approve", "extract"):
+        assert needed in actions
+    # Editing any event is detected.
+    log = ws.root / "audit" / "audit.jsonl"
+    lines = log.read_text().splitlines()
+    lines[1] = lines[1].replace('"ok"', '"refused"', 1)
+    log.write_text("\n".join(lines) + "\n")
+    with pytest.raises(IntegrityError):
+        ws.audit.verify(ws.trusted_keys())
 
 
 def test_only_the_author_submits(ws, tmp_path):
     write_manifest(ws, tmp_path / "m.yaml")
     with pytest.raises(PolicyError):
-        procedure.submit(ws, tmp_path / "m.yaml", "mallory.x", at())
+        procedure.submit(ws, tmp_path / "m.yaml", DUO, at())
 
 
 def test_manifest_widened_after_approval_is_refused(ws, tmp_path, lab):
@@ -70,7 +170,7 @@ def test_manifest_widened_after_approval_is_refused(ws, tmp_path, lab):
     data["entities"]["request"]["filter"] = "collected_at >= DATE '2010-01-01'"
     stored.write_text(yamlio.dump_yaml(data))
     with pytest.raises(PolicyError, match="changed after approval"):
-        procedure.extract(ws, mid, str(lab), OPERATOR, SENDER_PASS, at(3))
+        procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(3))
     assert not (ws.root / "packages").exists() or not any((ws.root / "packages").iterdir())
 
 
@@ -80,18 +180,18 @@ def test_resubmitted_change_needs_a_new_approval(ws, tmp_path, lab):
     write_manifest(
         ws, tmp_path / "m.yaml", edit=lambda d: d["entities"]["patient"]["fields"].append("nir")
     )
-    procedure.submit(ws, tmp_path / "m.yaml", OPERATOR, at(3))
+    procedure.submit(ws, tmp_path / "m.yaml", OP, at(3))
     assert ws.state(mid)["state"] == "draft"
     with pytest.raises(PolicyError):
-        procedure.extract(ws, mid, str(lab), OPERATOR, SENDER_PASS, at(4))
+        procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(4))
 
 
 def test_extraction_needs_a_dry_run_of_the_approved_version(ws, tmp_path, lab):
     mid = write_manifest(ws, tmp_path / "m.yaml")
-    procedure.submit(ws, tmp_path / "m.yaml", OPERATOR, at())
-    procedure.approve(ws, mid, CONTROLLER, at(1))
+    procedure.submit(ws, tmp_path / "m.yaml", OP, at())
+    procedure.approve(ws, mid, CTRL, CTRL_PW, at(1))
     with pytest.raises(PolicyError, match="dry run"):
-        procedure.extract(ws, mid, str(lab), OPERATOR, SENDER_PASS, at(2))
+        procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(2))
 
 
 def test_expired_manifest_refused(ws, tmp_path, lab):
@@ -100,14 +200,14 @@ def test_expired_manifest_refused(ws, tmp_path, lab):
     mid = write_manifest(ws, tmp_path / "m.yaml")
     approved(ws, tmp_path / "m.yaml", lab)
     with pytest.raises(PolicyError, match="expired"):
-        procedure.extract(ws, mid, str(lab), OPERATOR, SENDER_PASS, at() + dt.timedelta(days=400))
+        procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at() + dt.timedelta(days=400))
 
 
 def test_wrong_passphrase(ws, tmp_path, lab):
     mid = write_manifest(ws, tmp_path / "m.yaml")
     approved(ws, tmp_path / "m.yaml", lab)
     with pytest.raises(KeyMaterialError):
-        procedure.extract(ws, mid, str(lab), OPERATOR, "not the passphrase at all", at(3))
+        procedure.extract(ws, mid, str(lab), OP, "not the passphrase at all", at(3))
 
 
 @pytest.mark.parametrize(
@@ -132,7 +232,7 @@ def test_wrong_passphrase(ws, tmp_path, lab):
 def test_bad_manifests_are_refused(ws, tmp_path, edit, needle):
     write_manifest(ws, tmp_path / "m.yaml", edit=edit)
     with pytest.raises(ScopeError, match=needle):
-        procedure.submit(ws, tmp_path / "m.yaml", OPERATOR, at())
+        procedure.submit(ws, tmp_path / "m.yaml", OP, at())
 
 
 def test_free_text_needs_keep(ws, tmp_path):
@@ -141,7 +241,7 @@ def test_free_text_needs_keep(ws, tmp_path):
 
     write_manifest(ws, tmp_path / "m.yaml", edit=add_comments)
     with pytest.raises(ScopeError, match="free text"):
-        procedure.submit(ws, tmp_path / "m.yaml", OPERATOR, at())
+        procedure.submit(ws, tmp_path / "m.yaml", OP, at())
 
 
 def test_surplus_rows_are_an_error(ws, tmp_path, lab, monkeypatch):
@@ -157,7 +257,7 @@ def test_surplus_rows_are_an_error(ws, tmp_path, lab, monkeypatch):
 
     monkeypatch.setattr(plan_mod.Plan, "select_sql", widened)
     with pytest.raises(SurplusError):
-        procedure.extract(ws, mid, str(lab), OPERATOR, SENDER_PASS, at(3))
+        procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(3))
     packages = ws.root / "packages"
     assert not packages.exists() or not any(packages.iterdir()), "nothing half-written is left"
 
@@ -168,7 +268,7 @@ def sealed(lab, keys, tmp_path_factory):
     ws = new_workspace(root / "ws", keys)
     write_manifest(ws, root / "m.yaml")
     mid = approved(ws, root / "m.yaml", lab)
-    result = procedure.extract(ws, mid, str(lab), OPERATOR, SENDER_PASS, at(3))
+    result = procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(3))
     return ws, result.package
 
 
@@ -186,7 +286,7 @@ def _load(ws, pkg, target):
         ws,
         pkg,
         open_target(f"sqlite:{target}"),
-        RECIPIENT,
+        RCPT,
         RECIPIENT_KEY,
         RECIPIENT_PASS,
         ws.keys.public(SENDER_KEY),
@@ -225,7 +325,7 @@ def test_wrong_recipient_key_refused(sealed, tmp_path):
             ws,
             pkg,
             open_target(f"sqlite:{tmp_path / 't.db'}"),
-            RECIPIENT,
+            RCPT,
             SENDER_KEY,
             SENDER_PASS,
             ws.keys.public(SENDER_KEY),
@@ -240,7 +340,7 @@ def test_package_from_an_untrusted_sender_refused(sealed, tmp_path):
             ws,
             pkg,
             open_target(f"sqlite:{tmp_path / 't.db'}"),
-            RECIPIENT,
+            RCPT,
             RECIPIENT_KEY,
             RECIPIENT_PASS,
             ws.keys.public(RECIPIENT_KEY),

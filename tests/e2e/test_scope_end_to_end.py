@@ -8,10 +8,20 @@ import sqlite3
 import pytest
 
 from ariane.connectors.targets import open_target
-from ariane.demo.run import OPERATOR, RECIPIENT, RECIPIENT_KEY, SENDER_KEY
+from ariane.demo.run import RECIPIENT_KEY, SENDER_KEY
 from ariane.engine import procedure
 from ariane.model.loinc import sensitivity_table
-from flows import RECIPIENT_PASS, approved, at, new_workspace, write_manifest
+from flows import (
+    CTRL,
+    CTRL_PW,
+    OP,
+    RCPT,
+    RECIPIENT_PASS,
+    approved,
+    at,
+    new_workspace,
+    write_manifest,
+)
 
 GENETIC_LOINC = sorted(c for c, k in sensitivity_table().items() if k.endswith(".genetic"))
 GENETIC_LOCAL = ("CARYO", "MUCO")
@@ -26,13 +36,13 @@ def migrated(lab: pathlib.Path, keys: pathlib.Path, tmp_path_factory: pytest.Tem
     approved(ws, root / "m.yaml", lab)
     from flows import SENDER_PASS
 
-    result = procedure.extract(ws, mid, str(lab), OPERATOR, SENDER_PASS, at(3))
+    result = procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(3))
     target = root / "target.db"
     procedure.load(
         ws,
         result.package,
         open_target(f"sqlite:{target}"),
-        RECIPIENT,
+        RCPT,
         RECIPIENT_KEY,
         RECIPIENT_PASS,
         ws.keys.public(SENDER_KEY),
@@ -42,7 +52,7 @@ def migrated(lab: pathlib.Path, keys: pathlib.Path, tmp_path_factory: pytest.Tem
         ws,
         result.package,
         open_target(f"sqlite:{target}"),
-        RECIPIENT,
+        RCPT,
         ws.keys.public(SENDER_KEY),
         at(5),
     )
@@ -150,7 +160,7 @@ def test_identifiers_are_pseudonymised_and_links_hold(migrated, lab):
 
 def test_purge_destroys_package_and_secret(migrated):
     ws, mid, result, _, _ = migrated
-    cert = procedure.purge(ws, mid, "claire.dubois", at(6))
+    cert = procedure.purge(ws, mid, CTRL, CTRL_PW, at(6))
     assert not result.package.exists()
     assert not (ws.migration_dir(mid) / "secret.age").exists()
     assert cert["manifest"] == mid and cert["files"]

@@ -7,10 +7,10 @@ import pytest
 from ariane.connectors import duck
 from ariane.connectors.targets import open_target
 from ariane.demo.generator import generate
-from ariane.demo.run import OPERATOR, RECIPIENT, RECIPIENT_KEY, SENDER_KEY
+from ariane.demo.run import RECIPIENT_KEY, SENDER_KEY
 from ariane.engine import procedure
 from ariane.errors import ReconcileError
-from flows import RECIPIENT_PASS, SENDER_PASS, approved, at, new_workspace, write_manifest
+from flows import OP, RCPT, RECIPIENT_PASS, SENDER_PASS, approved, at, new_workspace, write_manifest
 
 pytestmark = pytest.mark.postgres
 
@@ -35,20 +35,20 @@ def test_load_into_postgresql_reconciles_and_detects_tampering(small_lab, pg_key
     ws = new_workspace(tmp_path / "ws", pg_keys)
     write_manifest(ws, tmp_path / "m.yaml")
     mid = approved(ws, tmp_path / "m.yaml", small_lab)
-    result = procedure.extract(ws, mid, str(small_lab), OPERATOR, SENDER_PASS, at(3))
+    result = procedure.extract(ws, mid, str(small_lab), OP, SENDER_PASS, at(3))
     sender = ws.keys.public(SENDER_KEY)
     loaded = procedure.load(
         ws,
         result.package,
         open_target(pg_db),
-        RECIPIENT,
+        RCPT,
         RECIPIENT_KEY,
         RECIPIENT_PASS,
         sender,
         at(4),
     )
     assert loaded["result"] == result.counts["result"]["transferred"] > 0
-    report = procedure.reconcile(ws, result.package, open_target(pg_db), RECIPIENT, sender, at(5))
+    report = procedure.reconcile(ws, result.package, open_target(pg_db), RCPT, sender, at(5))
     assert report["ok"]
 
     # Someone edits one value in the target: reconciliation must notice, and name the field only.
@@ -65,7 +65,7 @@ def test_load_into_postgresql_reconciles_and_detects_tampering(small_lab, pg_key
     )
     con.close()
     with pytest.raises(ReconcileError) as info:
-        procedure.reconcile(ws, result.package, open_target(pg_db), RECIPIENT, sender, at(6))
+        procedure.reconcile(ws, result.package, open_target(pg_db), RCPT, sender, at(6))
     assert "unit" in info.value.message
     assert "nir" in info.value.message  # a column the package never filled
     assert "mg/dL" not in info.value.message
@@ -85,7 +85,7 @@ def test_postgresql_source_gives_the_same_scope(small_lab, pg_keys, pg_db, tmp_p
     ws = new_workspace(tmp_path / "ws", pg_keys)
     write_manifest(ws, tmp_path / "m.yaml")
     mid = approved(ws, tmp_path / "m.yaml", small_lab)
-    from_sqlite = procedure.dry_run(ws, mid, str(small_lab), OPERATOR, at(3))["counts"]
-    from_pg = procedure.dry_run(ws, mid, pg_db, OPERATOR, at(4))["counts"]
+    from_sqlite = procedure.dry_run(ws, mid, str(small_lab), OP, at(3))["counts"]
+    from_pg = procedure.dry_run(ws, mid, pg_db, OP, at(4))["counts"]
     assert from_pg == from_sqlite
     assert from_pg["result"]["transferred"] > 0

@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import pathlib
 import sys
-from collections.abc import Callable
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from ariane import yamlio
+from ariane.cli import audit as audit_cli
+from ariane.cli import common as c
+from ariane.cli import people as people_cli
+from ariane.cli import scan as scan_cli
 from ariane.cli.render import (
     RichObserver,
     categories_table,
     console,
-    err_console,
     partition_table,
     reconcile_table,
 )
-from ariane.errors import ArianeError, UsageError
+from ariane.engine.actor import audited, require_role
+from ariane.errors import UsageError
 
 app = typer.Typer(
     name="ariane",
@@ -47,57 +49,41 @@ app.add_typer(target_app, name="target")
 
 T = TypeVar("T")
 
-WorkspaceOpt = Annotated[
-    pathlib.Path,
-    typer.Option("--workspace", "-w", envvar="ARIANE_WORKSPACE", help="workspace folder"),
-]
-AsOpt = Annotated[str, typer.Option("--as", help="the person acting (recorded in the journal)")]
-PASS_ENV = "ARIANE_PASSPHRASE"  # noqa: S105 (the name of a variable, not a secret)
-PassEnvOpt = Annotated[
+WorkspaceOpt = c.WorkspaceOpt
+PassEnvOpt = c.PassEnvOpt
+PASS_ENV = c.PASS_ENV
+SourceOpt = Annotated[
     str,
-    typer.Option(help="environment variable holding the key passphrase (else you are prompted)"),
+    typer.Option(
+        "--source", "-s", help="SQLite file, postgresql:// URL, or hl7v2:/hprim:/fhir:DIR"
+    ),
 ]
-SourceOpt = Annotated[str, typer.Option("--source", "-s", help="SQLite file or postgresql:// URL")]
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _run(fn: Callable[[], T]) -> T:
-    """Run a library call; turn Ariane's errors into a message and the documented exit code."""
-    try:
-        return fn()
-    except ArianeError as e:
-        _fail(e)
-
-
-def _fail(e: ArianeError) -> NoReturn:
-    err_console.print(f"[bold red]error[/bold red] ({type(e).__name__}): {e.message}")
-    raise typer.Exit(e.exit_code)
+PasswordEnvOpt = Annotated[
+    str, typer.Option(help="variable holding your password (else you are prompted)")
+]
+_run, _fail, _now, _date = c.run, c.fail, c.now, c.date
 
 
 def _passphrase(env: str, what: str) -> str:
-    value = os.environ.get(env)
-    if value:
-        return value
-    if not sys.stdin.isatty():
-        raise UsageError(f"no passphrase for {what}: set {env} or run in a terminal")
-    return str(typer.prompt(f"Passphrase for {what}", hide_input=True))
+    return c.secret(env, f"passphrase for {what}")
 
 
 def _workspace(path: pathlib.Path, create: bool = False) -> Any:
-    from ariane.engine.workspace import Workspace
+    return c.workspace(path, create)
 
-    return Workspace.open(path, create=create)
+
+def _me(ws: Any) -> Any:
+    return _run(lambda: c.actor(ws))
 
 
 # --- set-up ------------------------------------------------------------------------------------
-@app.command()
-def init(workspace: WorkspaceOpt = pathlib.Path("ariane-ws")) -> None:
-    """Create a workspace (owner-only permissions)."""
-    _run(lambda: _workspace(workspace, create=True))
-    console.print(f"workspace ready: {workspace}")
+app.command()(people_cli.init)
+app.command()(people_cli.login)
+app.command()(people_cli.logout)
+app.command()(people_cli.whoami)
+app.add_typer(people_cli.account_app, name="account")
+app.add_typer(audit_cli.app, name="audit")
+app.add_typer(scan_cli.app)
 
 
 @app.command()
@@ -128,9 +114,17 @@ def keys_new(
     workspace: WorkspaceOpt = pathlib.Path("ariane-ws"),
     passphrase_env: PassEnvOpt = PASS_ENV,
 ) -> None:
-    """Create a party's keys, stored under a passphrase (at least 12 characters)."""
+    """Create a party's keys (operator or recipient), stored under a passphrase (12+ characters)."""
     ws = _run(lambda: _workspace(workspace))
-    public = _run(lambda: ws.keys.create(name, _passphrase(passphrase_env, f"new key {name}")))
+    me = _me(ws)
+
+    def go() -> Any:
+        with audited(ws, me, "keys.new", _now()) as ev:
+            ev.details = {"key": name}
+            require_role(ws, me, ("operator", "recipient"), _now())
+            return ws.keys.create(name, _passphrase(passphrase_env, f"new key {name}"))
+
+    public = _run(go)
     console.print(json.dumps(public.to_dict(), indent=2))
 
 
@@ -158,9 +152,18 @@ def keys_import(
     file: Annotated[pathlib.Path, typer.Argument(help="public key JSON from export-public")],
     workspace: WorkspaceOpt = pathlib.Path("ariane-ws"),
 ) -> None:
-    """Import another party's public key."""
+    """Import another party's public key (operator or recipient)."""
     ws = _run(lambda: _workspace(workspace))
-    public = _run(lambda: ws.keys.import_public(file))
+    me = _me(ws)
+
+    def go() -> Any:
+        with audited(ws, me, "keys.import", _now()) as ev:
+            require_role(ws, me, ("operator", "recipient"), _now())
+            public = ws.keys.import_public(file)
+            ev.details = {"key": public.name}
+            return public
+
+    public = _run(go)
     console.print(f"imported {public.name}")
 
 
@@ -172,7 +175,15 @@ def keys_export_identity(
 ) -> None:
     """Print the age identity (secret!) so that the standard `age -d -i` can open a part."""
     ws = _run(lambda: _workspace(workspace))
-    identity = _run(lambda: ws.keys.export_identity(name, _passphrase(passphrase_env, name)))
+    me = _me(ws)
+
+    def go() -> str:
+        with audited(ws, me, "keys.export-identity", _now()) as ev:
+            ev.details = {"key": name}
+            require_role(ws, me, ("recipient",), _now())
+            return str(ws.keys.export_identity(name, _passphrase(passphrase_env, name)))
+
+    identity = _run(go)
     sys.stdout.write(identity.strip() + "\n")
 
 
@@ -269,13 +280,6 @@ def manifest_draft(
     console.print(f"draft written to {out}; review it, then `ariane manifest check`")
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"not a date (YYYY-MM-DD): {text!r}") from None
-
-
 @manifest_app.command("check")
 def manifest_check(
     manifest: Annotated[pathlib.Path, typer.Argument(help="manifest YAML")],
@@ -306,28 +310,30 @@ def manifest_check(
 @manifest_app.command("submit")
 def manifest_submit(
     manifest: Annotated[pathlib.Path, typer.Argument(help="manifest YAML")],
-    as_: AsOpt,
     workspace: WorkspaceOpt = pathlib.Path("ariane-ws"),
 ) -> None:
-    """Register a manifest in the workspace (its author only); it then waits for approval."""
+    """Register a manifest (its author, an operator); it then waits for a controller's approval."""
     from ariane.engine import procedure
 
     ws = _run(lambda: _workspace(workspace))
-    digest = _run(lambda: procedure.submit(ws, manifest, as_, _now()))
+    me = _me(ws)
+    digest = _run(lambda: procedure.submit(ws, manifest, me, _now()))
     console.print(f"submitted; digest {digest}")
 
 
 @manifest_app.command("approve")
 def manifest_approve(
     manifest_id: Annotated[str, typer.Argument(help="manifest id")],
-    as_: AsOpt,
     workspace: WorkspaceOpt = pathlib.Path("ariane-ws"),
+    password_env: PasswordEnvOpt = c.PASSWORD_ENV,
 ) -> None:
-    """Approve a submitted manifest (never by its author)."""
+    """Approve a submitted manifest: a controller (never its author) signs its digest."""
     from ariane.engine import procedure
 
     ws = _run(lambda: _workspace(workspace))
-    digest = _run(lambda: procedure.approve(ws, manifest_id, as_, _now()))
+    me = _me(ws)
+    pw = _run(lambda: c.secret(password_env, "your password (to sign)"))
+    digest = _run(lambda: procedure.approve(ws, manifest_id, me, pw, _now()))
     console.print(f"approved digest {digest}")
 
 
@@ -336,14 +342,14 @@ def manifest_approve(
 def dry_run(
     manifest_id: Annotated[str, typer.Argument(help="manifest id")],
     source: SourceOpt,
-    as_: AsOpt,
     workspace: WorkspaceOpt = pathlib.Path("ariane-ws"),
 ) -> None:
     """Count what the manifest would transfer and what it leaves out, and why. No values."""
     from ariane.engine import procedure
 
     ws = _run(lambda: _workspace(workspace))
-    report = _run(lambda: procedure.dry_run(ws, manifest_id, source, as_, _now()))
+    me = _me(ws)
+    report = _run(lambda: procedure.dry_run(ws, manifest_id, source, me, _now()))
     console.print(partition_table(f"Dry run of {manifest_id}", report["counts"]))
     console.print(categories_table(report["counts"]))
 
@@ -352,7 +358,6 @@ def dry_run(
 def extract(
     manifest_id: Annotated[str, typer.Argument(help="manifest id")],
     source: SourceOpt,
-    as_: AsOpt,
     workspace: WorkspaceOpt = pathlib.Path("ariane-ws"),
     passphrase_env: PassEnvOpt = PASS_ENV,
     out: Annotated[pathlib.Path | None, typer.Option(help="package folder")] = None,
@@ -361,12 +366,13 @@ def extract(
     from ariane.engine import procedure
 
     ws = _run(lambda: _workspace(workspace))
+    me = _me(ws)
 
     def go() -> Any:
         m = ws.manifest(manifest_id)
         pw = _passphrase(passphrase_env, m.processor.signing_key)
         with RichObserver() as obs:
-            return procedure.extract(ws, manifest_id, source, as_, pw, _now(), obs, out)
+            return procedure.extract(ws, manifest_id, source, me, pw, _now(), obs, out)
 
     result = _run(go)
     console.print(partition_table(f"Extracted {manifest_id}", result.counts))
@@ -396,7 +402,6 @@ def load(
     target: Annotated[str, typer.Option(help="sqlite:PATH, postgresql://… or fhir:DIR")],
     key: Annotated[str, typer.Option(help="the recipient's key name")],
     sender_key: Annotated[str, typer.Option(help="the sender's public key name (trusted)")],
-    as_: AsOpt,
     workspace: WorkspaceOpt = pathlib.Path("ariane-ws"),
     passphrase_env: PassEnvOpt = PASS_ENV,
 ) -> None:
@@ -405,6 +410,7 @@ def load(
     from ariane.engine import procedure
 
     ws = _run(lambda: _workspace(workspace))
+    me = _me(ws)
 
     def go() -> dict[str, int]:
         pw = _passphrase(passphrase_env, key)
@@ -413,7 +419,7 @@ def load(
                 ws,
                 package,
                 open_target(target),
-                as_,
+                me,
                 key,
                 pw,
                 ws.keys.public(sender_key),
@@ -430,7 +436,6 @@ def reconcile(
     package: Annotated[pathlib.Path, typer.Argument(help="package folder")],
     target: Annotated[str, typer.Option(help="sqlite:PATH, postgresql://… or fhir:DIR")],
     sender_key: Annotated[str, typer.Option(help="the sender's public key name (trusted)")],
-    as_: AsOpt,
     workspace: WorkspaceOpt = pathlib.Path("ariane-ws"),
 ) -> None:
     """Read the target back and compare counts and field digests with the signed index."""
@@ -438,9 +443,10 @@ def reconcile(
     from ariane.engine import procedure
 
     ws = _run(lambda: _workspace(workspace))
+    me = _me(ws)
     report = _run(
         lambda: procedure.reconcile(
-            ws, package, open_target(target), as_, ws.keys.public(sender_key), _now()
+            ws, package, open_target(target), me, ws.keys.public(sender_key), _now()
         )
     )
     console.print(reconcile_table(target, report))
@@ -449,15 +455,17 @@ def reconcile(
 @app.command()
 def purge(
     manifest_id: Annotated[str, typer.Argument(help="manifest id")],
-    as_: AsOpt,
     workspace: WorkspaceOpt = pathlib.Path("ariane-ws"),
     destroy_key: Annotated[list[str] | None, typer.Option(help="also destroy this key")] = None,
+    password_env: PasswordEnvOpt = c.PASSWORD_ENV,
 ) -> None:
-    """Destroy the package and the migration's key material; write a certificate."""
+    """A controller destroys the package and the migration's key material, signing a certificate."""
     from ariane.engine import procedure
 
     ws = _run(lambda: _workspace(workspace))
-    cert = _run(lambda: procedure.purge(ws, manifest_id, as_, _now(), tuple(destroy_key or ())))
+    me = _me(ws)
+    pw = _run(lambda: c.secret(password_env, "your password (to sign)"))
+    cert = _run(lambda: procedure.purge(ws, manifest_id, me, pw, _now(), tuple(destroy_key or ())))
     console.print(
         f"purged {len(cert['files'])} files; certificate in "
         f"{ws.migration_dir(manifest_id) / 'certificate.json'}"
@@ -469,8 +477,22 @@ def status(
     manifest_id: Annotated[str | None, typer.Argument(help="manifest id")] = None,
     workspace: WorkspaceOpt = pathlib.Path("ariane-ws"),
 ) -> None:
-    """Show the state of each manifest in the workspace."""
+    """Alerts first, then the state of each manifest in the workspace."""
     ws = _run(lambda: _workspace(workspace))
+    me = _me(ws)
+    _run(
+        lambda: require_role(
+            ws, me, ("controller", "operator", "recipient", "auditor", "admin"), _now()
+        )
+    )
+    recent = ws.audit.alerts(since=_now() - dt.timedelta(days=30))
+    if recent:
+        console.print(f"[bold red]{len(recent)} alert(s) in the last 30 days:[/bold red]")
+        for e in recent[-20:]:
+            console.print(
+                f"  {e.at:%Y-%m-%d %H:%M} {e.alert} — {e.action} by {e.who} "
+                f"({e.os_user}@{e.host}) {e.manifest or ''}"
+            )
     root = ws.root / "migrations"
     ids = [manifest_id] if manifest_id else sorted(p.name for p in root.glob("*") if p.is_dir())
     for mid in ids:
@@ -499,7 +521,7 @@ def demo(
     seed: Annotated[int, typer.Option(help="random seed")] = 20261129,
 ) -> None:
     """Run the whole governed procedure on a synthetic laboratory and tell what happened."""
-    from ariane.demo.run import CONTROLLER, OPERATOR, RECIPIENT, run_demo
+    from ariane.demo.run import ADMIN, CONTROLLER, OPERATOR, RECIPIENT, run_demo
 
     with RichObserver() as obs:
         r = _run(lambda: run_demo(directory, patients, seed, observer=obs))
@@ -511,8 +533,12 @@ def demo(
         f"{g.requests:,} requests, {g.results:,} results, {g.comments:,} comments"
     )
     console.print(
-        f"Manifest {r.manifest_id}: drafted by {OPERATOR} (operator), approved by "
-        f"{CONTROLLER} (controller); loaded by {RECIPIENT} (recipient)"
+        f"Accounts: {ADMIN} (admin) created {OPERATOR} (operator), {CONTROLLER} (controller) "
+        f"and {RECIPIENT} (recipient); each logged in with password and second factor"
+    )
+    console.print(
+        f"Manifest {r.manifest_id}: drafted by {OPERATOR}, dry run reviewed and approved "
+        f"(signed) by {CONTROLLER}; extracted by {OPERATOR}; loaded by {RECIPIENT}"
     )
     console.print(partition_table("Selected, excluded and why (dry run = extraction)", r.extracted))
     console.print(categories_table(r.extracted))
@@ -523,6 +549,11 @@ def demo(
         f"Purge: {len(r.certificate['files'])} files destroyed, keys destroyed: "
         f"{', '.join(r.certificate['keys_destroyed'])}; certificate in "
         f"{directory / 'workspace' / 'migrations' / r.manifest_id / 'certificate.json'}"
+    )
+    a = r.audit
+    console.print(
+        f"Audit log: {a.events} events, {a.checkpoints} signed checkpoints "
+        f"({', '.join(sorted(a.signers))}), chain verified; head {a.head_hash[:16]}…"
     )
     console.print("[bold green]Every step verified.[/bold green]")
 

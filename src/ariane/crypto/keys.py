@@ -112,6 +112,11 @@ class UnlockedKeys:
     def sign(self, message: bytes) -> bytes:
         return self._signing.sign(message)
 
+    @property
+    def signing_key(self) -> SigningKey:
+        """The Ed25519 key itself, for recipes that take one (audit checkpoints)."""
+        return self._signing
+
     def decrypt(self, ciphertext: bytes, *, what: str = "ciphertext") -> bytes:
         return decrypt_bytes(ciphertext, self._identity, what=what)
 

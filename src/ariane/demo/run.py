@@ -8,15 +8,20 @@ only in this process's memory.
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import pathlib
 import secrets
+import socket
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ariane import yamlio
+from ariane.accounts import totp
 from ariane.connectors.targets import open_target
-from ariane.engine import procedure
+from ariane.engine import people, procedure
+from ariane.engine.actor import Actor
 from ariane.engine.progress import NullObserver, Observer
 from ariane.engine.workspace import Workspace
 from ariane.errors import UsageError
@@ -25,6 +30,7 @@ from ariane.manifest.load import manifest_yaml
 from ariane.manifest.schema import EntityScope, Transforms
 from ariane.profiles.load import load_profile
 
+ADMIN = "nadia.roux"
 OPERATOR = "alice.martin"
 CONTROLLER = "claire.dubois"
 RECIPIENT = "romain.petit"
@@ -46,6 +52,7 @@ class DemoResult:
     package: pathlib.Path | None = None
     targets: dict[str, str] = field(default_factory=dict)
     manifest_path: pathlib.Path | None = None
+    audit: Any = None
 
 
 def demo_manifest_text(
@@ -87,6 +94,45 @@ def demo_manifest_text(
     return manifest_yaml(manifest)
 
 
+@dataclass(frozen=True)
+class Person:
+    actor: Actor
+    password: str = field(repr=False)
+
+
+def _people(ws: Workspace, place: Actor, now: Callable[[], dt.datetime]) -> dict[str, Person]:
+    """An administrator creates one account per person; each logs in with password and TOTP."""
+    admin_pass = secrets.token_urlsafe(24)
+    created = people.bootstrap_admin(ws, ADMIN, "Nadia Roux", admin_pass, place, now())
+    admin = _login(ws, ADMIN, admin_pass, created.totp_uri, place, now)
+    out = {}
+    for name, full_name, role in (
+        (OPERATOR, "Alice Martin", "operator"),
+        (CONTROLLER, "Claire Dubois", "controller"),
+        (RECIPIENT, "Romain Petit", "recipient"),
+    ):
+        password = secrets.token_urlsafe(24)
+        made = people.create_account(ws, admin, name, full_name, [role], password, now())
+        out[role] = Person(_login(ws, name, password, made.totp_uri, place, now), password)
+    return out
+
+
+def _login(
+    ws: Workspace,
+    name: str,
+    password: str,
+    totp_uri: str | None,
+    place: Actor,
+    now: Callable[[], dt.datetime],
+) -> Actor:
+    code = None
+    if totp_uri is not None:
+        seed = urllib.parse.parse_qs(urllib.parse.urlparse(totp_uri).query)["secret"][0]
+        code = totp.code_at(seed, now())
+    login = people.login(ws, name, password, code, place, now())
+    return people.session_actor(ws, login.token, place, now())
+
+
 def run_demo(
     directory: pathlib.Path,
     patients: int,
@@ -120,6 +166,10 @@ def run_demo(
     )
 
     ws = Workspace.open(directory / "workspace", create=True)
+    obs.stage("accounts")
+    place = Actor("-", getpass.getuser(), socket.gethostname())
+    cast = _people(ws, place, now)
+    operator, controller, recipient = cast["operator"], cast["controller"], cast["recipient"]
     sender_pass = secrets.token_urlsafe(24)
     recipient_pass = secrets.token_urlsafe(24)
     obs.stage("keys")
@@ -132,12 +182,11 @@ def run_demo(
         manifest_path,
         demo_manifest_text(PROFILE, mid, recipient_public.age_recipient, today).encode(),
     )
-    procedure.submit(ws, manifest_path, OPERATOR, now())
+    procedure.submit(ws, manifest_path, operator.actor, now())
     obs.stage("dry-run")
-    dry = procedure.dry_run(ws, mid, str(source), OPERATOR, now())
-    procedure.approve(ws, mid, CONTROLLER, now())
-    dry = procedure.dry_run(ws, mid, str(source), OPERATOR, now())
-    extracted = procedure.extract(ws, mid, str(source), OPERATOR, sender_pass, now(), obs)
+    dry = procedure.dry_run(ws, mid, str(source), controller.actor, now())
+    procedure.approve(ws, mid, controller.actor, controller.password, now())
+    extracted = procedure.extract(ws, mid, str(source), operator.actor, sender_pass, now(), obs)
     sender = ws.keys.public(SENDER_KEY)
 
     targets = {
@@ -156,12 +205,11 @@ def run_demo(
         manifest_path=manifest_path,
     )
     for kind, spec in targets.items():
-        target = open_target(spec)
         result.loaded[kind] = procedure.load(
             ws,
             extracted.package,
-            target,
-            RECIPIENT,
+            open_target(spec),
+            recipient.actor,
             RECIPIENT_KEY,
             recipient_pass,
             sender,
@@ -169,7 +217,10 @@ def run_demo(
             obs,
         )
         result.reconciled[kind] = procedure.reconcile(
-            ws, extracted.package, open_target(spec), RECIPIENT, sender, now()
+            ws, extracted.package, open_target(spec), recipient.actor, sender, now()
         )
-    result.certificate = procedure.purge(ws, mid, CONTROLLER, now(), (RECIPIENT_KEY,))
+    result.certificate = procedure.purge(
+        ws, mid, controller.actor, controller.password, now(), (RECIPIENT_KEY,)
+    )
+    result.audit = ws.audit.verify(ws.trusted_keys())
     return result

@@ -1,9 +1,10 @@
 """The workspace: where a migration's procedure lives, one folder per manifest.
 
 ```
-<ws>/workspace.json            marker and format version
+<ws>/workspace.json            marker, format version, workspace id
 <ws>/keys/<name>/              parties' keys, under passphrase (crypto.keys.KeyStore)
-<ws>/journal.jsonl             every action: who, when, what, counts and digests, never a value
+<ws>/accounts/, sessions/      one account per person; their sessions (accounts package)
+<ws>/audit/                    the hash-chained, signed audit log (audit package)
 <ws>/migrations/<id>/manifest.yaml      the manifest as submitted
 <ws>/migrations/<id>/state.json         the procedure's state and its history
 <ws>/migrations/<id>/secret.age         pseudonymisation secret, sealed to the processor's key
@@ -19,12 +20,18 @@ import datetime as dt
 import json
 import os
 import pathlib
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ariane import yamlio
+from ariane.accounts.session import SessionStore
+from ariane.accounts.store import AccountStore
+from ariane.audit import AuditLog
 from ariane.crypto.digest import canonical_json
-from ariane.crypto.keys import KeyStore
+from ariane.crypto.keys import KeyStore, PublicKeys
+from ariane.crypto.sealing_key import DEFAULT_COST, Argon2Cost
 from ariane.errors import PolicyError, UsageError
 from ariane.manifest.load import load_manifest
 from ariane.manifest.schema import ID_PATTERN, Manifest
@@ -46,21 +53,59 @@ ALLOWED_FROM: dict[str, tuple[str, ...]] = {
 @dataclass(frozen=True)
 class Workspace:
     root: pathlib.Path
+    # Argon2 cost for accounts; tests pass a cheap one, production keeps the default.
+    cost: Argon2Cost = field(default=DEFAULT_COST)
 
     @classmethod
-    def open(cls, root: pathlib.Path, create: bool = False) -> Workspace:
+    def open(
+        cls, root: pathlib.Path, create: bool = False, cost: Argon2Cost = DEFAULT_COST
+    ) -> Workspace:
         marker = root / "workspace.json"
         if not marker.exists():
             if not create:
                 raise UsageError(f"no Ariane workspace at {root} (create one with `ariane init`)")
             root.mkdir(parents=True, exist_ok=True)
             os.chmod(root, 0o700)
-            yamlio.write_atomic(marker, canonical_json({"format": FORMAT}))
-        return cls(root)
+            yamlio.write_atomic(marker, canonical_json({"format": FORMAT, "id": str(uuid.uuid4())}))
+        return cls(root, cost)
+
+    @cached_property
+    def id(self) -> str:
+        data: dict[str, str] = json.loads((self.root / "workspace.json").read_text("utf-8"))
+        return data["id"]
 
     @property
     def keys(self) -> KeyStore:
         return KeyStore(self.root / "keys")
+
+    @cached_property
+    def accounts(self) -> AccountStore:
+        return AccountStore(self.root / "accounts", cost=self.cost)
+
+    @cached_property
+    def sessions(self) -> SessionStore:
+        return SessionStore(self.root / "sessions", self.accounts)
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        return AuditLog(self.root / "audit", self.id)
+
+    def retire_key(self, public: PublicKeys) -> None:
+        """Keep the public half of a key about to be destroyed."""
+        self.write_json(self.root / "retired-keys" / f"{public.name}.json", public.to_dict())
+
+    def trusted_keys(self) -> dict[str, str]:
+        """Signer name -> Ed25519 public key: the parties' keys (retired ones too) and every
+        person's current key."""
+        trusted = {}
+        for path in sorted((self.root / "retired-keys").glob("*.json")):
+            retired = PublicKeys.from_json(path.read_text("utf-8"))
+            trusted[retired.name] = retired.ed25519_public
+        trusted.update({n: self.keys.public(n).ed25519_public for n in self.keys.names()})
+        for account in self.accounts.list():
+            if account.current_key is not None:
+                trusted[account.name] = account.current_key.public_key
+        return trusted
 
     def migration_dir(self, mid: str) -> pathlib.Path:
         if not ID_PATTERN.fullmatch(mid):
@@ -109,14 +154,3 @@ class Workspace:
         if not path.exists():
             raise PolicyError(f"{what} has not been done yet")
         return json.loads(path.read_text("utf-8"))
-
-    # --- journal -----------------------------------------------------------------------------
-    def journal(self, at: dt.datetime, who: str, action: str, **details: Any) -> None:
-        """Append one event. Details are ids, counts and digests only."""
-        line = canonical_json({"at": at.isoformat(), "who": who, "action": action, **details})
-        fd = os.open(self.root / "journal.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(fd, line + b"\n")
-            os.fsync(fd)
-        finally:
-            os.close(fd)

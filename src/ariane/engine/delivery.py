@@ -1,0 +1,168 @@
+"""The recipient's side of the procedure: open a package, load it, reconcile the target.
+
+Nothing reaches the target before the whole package verifies (signature, hashes, manifest digest)
+and its manifest carries a valid controller approval by someone other than its author.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import pathlib
+from typing import Any
+
+from ariane.audit import alerts
+from ariane.connectors.targets import Target
+from ariane.crypto.digest import canonical_digest
+from ariane.crypto.keys import PublicKeys
+from ariane.engine.actor import Actor, audited, require_role
+from ariane.engine.approvals import verify_approval
+from ariane.engine.progress import NullObserver, Observer
+from ariane.engine.workspace import Workspace
+from ariane.errors import PolicyError, ReconcileError, UsageError
+from ariane.model.entities import ENTITIES, ORDER
+from ariane.package.reader import OpenedPackage, open_package, verify_package
+from ariane.reconcile.digest import table_digests
+
+RECIPIENT = "recipient"
+
+
+def _check_governance(pkg: OpenedPackage, now: dt.datetime, ev: Any) -> None:
+    """The package's manifest: approved by another person, and not past its deletion date."""
+    manifest = pkg.manifest
+    digest = canonical_digest(manifest)
+    approvals = [a for a in pkg.approvals if a.get("kind") == "manifest"]
+    if not approvals:
+        raise PolicyError("the package's manifest carries no approval")
+    for approval in approvals:
+        verify_approval(approval, None, "manifest", str(manifest["id"]), digest, manifest["author"])
+    alert = alerts.deletion_date_alert(now, dt.date.fromisoformat(manifest["delete_by"]))
+    if alert is not None:
+        ev.alert = alert
+        raise PolicyError(f"manifest {manifest['id']} expired on {manifest['delete_by']}")
+
+
+def load(
+    ws: Workspace,
+    package: pathlib.Path,
+    target: Target,
+    actor: Actor,
+    key_name: str,
+    passphrase: str,
+    sender: PublicKeys,
+    now: dt.datetime,
+    observer: Observer | None = None,
+) -> dict[str, int]:
+    obs = observer or NullObserver()
+    with audited(ws, actor, "load", now) as ev:
+        require_role(ws, actor, (RECIPIENT,), now)
+        keys = ws.keys.unlock(key_name, passphrase)
+        pkg = open_package(package, keys, sender)
+        mid = pkg.index.manifest_id
+        ev.manifest, ev.package = mid, pkg.index.package_id
+        _check_governance(pkg, now, ev)
+        st = ws.require_state(mid, "load")
+        if st.get("package") and pathlib.Path(st["package"]).resolve() != package.resolve():
+            raise UsageError(f"package {package} is not the one extracted for {mid}")
+        target.prepare()
+        loaded: dict[str, int] = {}
+        for name in ORDER:
+            if name not in pkg.index.entities:
+                continue
+            obs.stage(f"load {name}", pkg.index.entities[name].rows)
+
+            def tracked(n: str = name) -> Any:
+                for b in pkg.read(n):
+                    obs.advance(b.num_rows)
+                    yield b
+
+            loaded[name] = target.load(name, pkg.schema(name), tracked())
+        target.close()
+        report = {
+            "package_id": pkg.index.package_id,
+            "target": target.describe(),
+            "by": actor.name,
+            "at": now.isoformat(),
+            "loaded": loaded,
+        }
+        ws.write_json(ws.migration_dir(mid) / "load.json", report)
+        ws.set_state(mid, st, "loaded", actor.name, now)
+        ev.details = {"target": target.describe(), "loaded": loaded}
+    ws.audit.checkpoint(now, actor.name, actor.os_user, actor.host, key_name, keys.signing_key)
+    return loaded
+
+
+def _compare(name: str, entry: Any, target: Target, con: Any) -> tuple[dict[str, Any], list[str]]:
+    columns = [c.name for c in entry.columns]
+    table = target.read_back(name, columns)
+    rows, digests = table_digests(con, ENTITIES[name].key, table)
+    expected = entry.stats["field_digests"]
+    part = entry.stats["partition"]
+    mismatched = sorted(f for f in columns if digests.get(f) != expected.get(f))
+    balanced = part["transferred"] + sum(part["excluded"].values()) == part["source_rows"]
+    non_null = getattr(target, "non_null_columns", None)
+    surplus = sorted(set(non_null(name)) - set(columns)) if non_null is not None else []
+    result = {
+        "expected_rows": entry.rows,
+        "target_rows": rows,
+        "fields_checked": len(columns),
+        "fields_mismatched": mismatched,
+        "surplus_columns": surplus,
+        "partition_balanced": balanced,
+        "source_rows": part["source_rows"],
+        "excluded": part["excluded"],
+    }
+    problems = []
+    if rows != entry.rows:
+        problems.append(f"{name}: {rows} rows in the target, {entry.rows} sent")
+    if mismatched:
+        problems.append(
+            f"{name}: content differs in {len(mismatched)} field(s): " + ", ".join(mismatched)
+        )
+    if surplus:
+        problems.append(f"{name}: target columns filled beyond the package: " + ", ".join(surplus))
+    if not balanced:
+        problems.append(f"{name}: transferred + excluded does not equal the source rows")
+    return result, problems
+
+
+def reconcile(
+    ws: Workspace,
+    package: pathlib.Path,
+    target: Target,
+    actor: Actor,
+    sender: PublicKeys,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """Read the target back and compare counts and field digests with the signed index."""
+    from ariane.scope.extract import new_digest_connection
+
+    with audited(ws, actor, "reconcile", now) as ev:
+        require_role(ws, actor, (RECIPIENT,), now)
+        index = verify_package(package, sender)
+        mid = index.manifest_id
+        ev.manifest, ev.package = mid, index.package_id
+        st = ws.require_state(mid, "reconcile")
+        con = new_digest_connection()
+        results: dict[str, Any] = {}
+        problems: list[str] = []
+        try:
+            for name, entry in index.entities.items():
+                results[name], found = _compare(name, entry, target, con)
+                problems += found
+        finally:
+            con.close()
+        report = {
+            "package_id": index.package_id,
+            "target": target.describe(),
+            "by": actor.name,
+            "at": now.isoformat(),
+            "ok": not problems,
+            "problems": problems,
+            "entities": results,
+        }
+        ws.write_json(ws.migration_dir(mid) / "reconcile.json", report)
+        ev.details = {"target": target.describe(), "problems": len(problems)}
+        if problems:
+            raise ReconcileError("reconciliation failed: " + "; ".join(problems))
+        ws.set_state(mid, st, "reconciled", actor.name, now)
+        return report
