@@ -60,7 +60,12 @@ def env(tmp_path):
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     e = dict(os.environ)
-    e.update(TMPDIR=str(tmp), ARIANE_PASSPHRASE="a long passphrase for the cli test", COLUMNS="160")
+    e.update(
+        TMPDIR=str(tmp),
+        ARIANE_PASSPHRASE="a long passphrase for the cli test",
+        COLUMNS="160",
+        ARIANE_HOME=str(tmp_path / "home"),
+    )
     return e
 
 
@@ -80,16 +85,129 @@ def test_demo_runs_and_leaves_no_patient_value_in_clear(tmp_path, env):
         assert not any(m.decode() in stream for m in markers)
 
 
+PASSWORDS = {
+    "nadia.roux": "Admin-Only-Pa55word!-Vx3#",
+    "alice.martin": "Operator-Pa55word!-Lm8#",
+    "claire.dubois": "Controller-Pa55word!-Qz2#",
+    "romain.petit": "Recipient-Pa55word!-Ht5#-long-enough",
+}
+PASSPHRASE = "a long passphrase for the cli test"
+
+
+def _seed(stdout: str) -> str:
+    return re.search(r"secret=([A-Z2-7]+)", stdout).group(1)
+
+
+class Cli:
+    """Drives the CLI as one OS user who logs in as different people in turn."""
+
+    def __init__(self, tmp_path, env):
+        self.tmp, self.env = tmp_path, env
+        self.ws = ["--workspace", str(tmp_path / "ws")]
+        self.seeds: dict[str, str] = {}
+        self.current = "nobody"
+        self.logged_in: set[str] = set()
+
+    def __call__(self, *args, check=True, password=None, extra=None):
+        # Each person has their own home (their token); each logs in once, since a TOTP
+        # code cannot be used twice.
+        env = dict(self.env, ARIANE_HOME=str(self.tmp / "home" / self.current))
+        if password:
+            env["ARIANE_PASSWORD"] = password
+        env.update(extra or {})
+        return run(
+            [*args, *self.ws] if args[0] not in ("generate",) else list(args),
+            env,
+            self.tmp,
+            check=check,
+        )
+
+    def login(self, name):
+        import datetime as dt
+
+        from ariane.accounts import totp
+
+        self.current = name
+        if name in self.logged_in:
+            return None
+        self.logged_in.add(name)
+        args = ["login", name]
+        if name in self.seeds:
+            # A fresh code each time: a code already used is refused (replay).
+            step_time = dt.datetime.now(dt.UTC)
+            args += ["--totp", totp.code_at(self.seeds[name], step_time)]
+        return self(*args, password=PASSWORDS[name])
+
+
 def test_every_command_of_a_migration(tmp_path, env):
-    ws = ["--workspace", str(tmp_path / "ws")]
+    cli = Cli(tmp_path, env)
     lab = tmp_path / "lis.db"
-    run(["generate", "--out", str(lab), "--patients", "300", "--seed", "3"], env, tmp_path)
-    assert run(["generate", "--out", str(lab)], env, tmp_path, check=False).returncode == 2
-    run(["init", *ws], env, tmp_path)
-    run(["keys", "new", "--name", "processor-acme", *ws], env, tmp_path)
-    rec = run(["keys", "new", "--name", "recipient-acme", *ws], env, tmp_path).stdout
+    cli("generate", "--out", str(lab), "--patients", "300", "--seed", "3")
+    assert cli("generate", "--out", str(lab), check=False).returncode == 2
+
+    out = cli(
+        "init",
+        "--admin",
+        "nadia.roux",
+        "--full-name",
+        "Nadia Roux",
+        password=PASSWORDS["nadia.roux"],
+    ).stdout
+    cli.seeds["nadia.roux"] = _seed(out)
+    assert cli("status", check=False).returncode == 2  # not logged in
+    cli.login("nadia.roux")
+    for name, full, role in (
+        ("alice.martin", "Alice Martin", "operator"),
+        ("claire.dubois", "Claire Dubois", "controller"),
+        ("romain.petit", "Romain Petit", "recipient"),
+    ):
+        p = cli(
+            "account",
+            "create",
+            name,
+            "--full-name",
+            full,
+            "--role",
+            role,
+            extra={"ARIANE_NEW_PASSWORD": PASSWORDS[name]},
+        )
+        if "secret=" in p.stdout:
+            cli.seeds[name] = _seed(p.stdout)
+    weak = cli(
+        "account",
+        "create",
+        "bob.weak",
+        "--full-name",
+        "Bob Weak",
+        "--role",
+        "recipient",
+        extra={"ARIANE_NEW_PASSWORD": "azerty123"},
+        check=False,
+    )
+    assert weak.returncode == 2 and "password" in weak.stderr
+    generic = cli(
+        "account",
+        "create",
+        "shared",
+        "--full-name",
+        "Shared",
+        "--role",
+        "operator",
+        extra={"ARIANE_NEW_PASSWORD": PASSWORDS["nadia.roux"]},
+        check=False,
+    )
+    assert generic.returncode == 2
+    # The administrator manages accounts but cannot touch data.
+    assert cli("keys", "new", "--name", "admin-key", check=False).returncode == 5
+
+    cli.login("alice.martin")
+    cli("keys", "new", "--name", "processor-acme")
+    cli.login("romain.petit")
+    rec = cli("keys", "new", "--name", "recipient-acme").stdout
     age_key = re.search(r"age1[0-9a-z]{58}", rec).group(0)
     run(["profile", "check", "labosoft-sil4", "--source", str(lab)], env, tmp_path)
+
+    cli.login("alice.martin")
     m = tmp_path / "m.yaml"
     run(
         [
@@ -127,35 +245,26 @@ def test_every_command_of_a_migration(tmp_path, env):
     )
     assert "nir" not in m.read_text() and "portal_password" not in m.read_text()
     run(["manifest", "check", str(m), "--source", str(lab)], env, tmp_path)
-    run(["manifest", "submit", str(m), "--as", "alice.martin", *ws], env, tmp_path)
-    refused = run(
-        ["manifest", "approve", "MIG-1", "--as", "alice.martin", *ws], env, tmp_path, check=False
-    )
-    assert refused.returncode == 5 and "cannot approve" in refused.stderr
-    run(["manifest", "approve", "MIG-1", "--as", "claire.dubois", *ws], env, tmp_path)
-    early = run(
-        ["extract", "MIG-1", "--source", str(lab), "--as", "alice.martin", *ws],
-        env,
-        tmp_path,
-        check=False,
-    )
-    assert early.returncode == 5
-    dry = run(
-        ["dry-run", "MIG-1", "--source", str(lab), "--as", "alice.martin", *ws], env, tmp_path
-    ).stdout
-    assert "excluded category" in dry
-    run(["extract", "MIG-1", "--source", str(lab), "--as", "alice.martin", *ws], env, tmp_path)
-    pkg = next((tmp_path / "ws" / "packages").iterdir())
-    run(["package", "verify", str(pkg), "--sender-key", "processor-acme", *ws], env, tmp_path)
+    cli("manifest", "submit", str(m))
+    refused = cli("manifest", "approve", "MIG-1", check=False, password=PASSWORDS["alice.martin"])
+    assert refused.returncode == 5 and "role controller" in refused.stderr
 
+    cli.login("claire.dubois")
+    dry = cli("dry-run", "MIG-1", "--source", str(lab)).stdout
+    assert "excluded category" in dry
+    cli("manifest", "approve", "MIG-1", password=PASSWORDS["claire.dubois"])
+    cli.login("alice.martin")
+    cli("extract", "MIG-1", "--source", str(lab))
+    pkg = next((tmp_path / "ws" / "packages").iterdir())
+
+    cli.login("romain.petit")
+    cli("package", "verify", str(pkg), "--sender-key", "processor-acme")
     # The standard age tool opens a part with the exported identity.
     age = shutil.which("age")
     if age is None and os.environ.get("CI") != "true":
         pytest.skip("age is not installed")
     ident = tmp_path / "identity.txt"
-    ident.write_text(
-        run(["keys", "export-identity", "--name", "recipient-acme", *ws], env, tmp_path).stdout
-    )
+    ident.write_text(cli("keys", "export-identity", "--name", "recipient-acme").stdout)
     part = sorted((pkg / "parts").glob("result-*"))[0]
     plain = tmp_path / "part.parquet"
     subprocess.run([age or "age", "-d", "-i", str(ident), "-o", str(plain), str(part)], check=True)
@@ -164,43 +273,50 @@ def test_every_command_of_a_migration(tmp_path, env):
     ident.unlink()
 
     target = f"sqlite:{tmp_path / 'target.db'}"
-    run(
-        [
-            "load",
-            str(pkg),
-            "--target",
-            target,
-            "--key",
-            "recipient-acme",
-            "--sender-key",
-            "processor-acme",
-            "--as",
-            "romain.petit",
-            *ws,
-        ],
-        env,
-        tmp_path,
+    cli(
+        "load",
+        str(pkg),
+        "--target",
+        target,
+        "--key",
+        "recipient-acme",
+        "--sender-key",
+        "processor-acme",
     )
-    rec = run(
-        [
-            "reconcile",
-            str(pkg),
-            "--target",
-            target,
-            "--sender-key",
-            "processor-acme",
-            "--as",
-            "romain.petit",
-            *ws,
-        ],
-        env,
-        tmp_path,
-    ).stdout
+    rec = cli("reconcile", str(pkg), "--target", target, "--sender-key", "processor-acme").stdout
     assert "none" in rec
-    st = run(["status", *ws], env, tmp_path).stdout
-    assert "reconciled" in st
-    run(["purge", "MIG-1", "--as", "claire.dubois", *ws], env, tmp_path)
+    assert "reconciled" in cli("status").stdout
+
+    cli.login("claire.dubois")
+    cli("purge", "MIG-1", password=PASSWORDS["claire.dubois"])
     assert not pkg.exists()
+    verified = cli("audit", "verify").stdout
+    assert "audit log verified" in verified
+    shown = cli("audit", "show", "--action", "manifest").stdout
+    assert "manifest.approve" in shown and "refused" in shown
+    assert "alert" in cli("status").stdout  # the refused approval is an alert
+    cli(
+        "audit",
+        "export",
+        "--json",
+        str(tmp_path / "audit.json"),
+        "--csv",
+        str(tmp_path / "audit.csv"),
+    )
+    cli("logout")
+    assert cli("status", check=False).returncode == 2
+
+    # No secret in clear in anything the tool wrote.
+    secrets_ = [p.encode() for p in PASSWORDS.values()] + [PASSPHRASE.encode()]
+    secrets_ += [s.encode() for s in cli.seeds.values()]
+    written = [
+        tmp_path / "ws",
+        pathlib.Path(env["ARIANE_HOME"]),
+        tmp_path / "audit.json",
+        tmp_path / "audit.csv",
+        pathlib.Path(env["TMPDIR"]),
+    ]
+    assert scan(written, secrets_) == []
 
 
 def test_errors_have_exit_codes_and_clear_messages(tmp_path, env):

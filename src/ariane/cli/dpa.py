@@ -133,7 +133,8 @@ def _render(report: DpaReport) -> None:
     table.add_column("supporting sentence / why", overflow="fold")
     for e in report.elements:
         where = e.evidence[0] if e.evidence else (e.issues[0] if e.issues else None)
-        place = Text(f"l. {where.line} · {where.heading}" if where else "—")
+        page = f"p. {where.page}, " if where and where.page else ""
+        place = Text(f"{page}l. {where.line} · {where.heading}" if where else "—")
         more = len(e.evidence) - 1
         if where and more > 0:
             place.append(f" (+{more})", style="dim")

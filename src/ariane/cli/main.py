@@ -13,6 +13,7 @@ import typer
 from ariane import yamlio
 from ariane.cli import audit as audit_cli
 from ariane.cli import common as c
+from ariane.cli import dpa as dpa_cli
 from ariane.cli import people as people_cli
 from ariane.cli import scan as scan_cli
 from ariane.cli.render import (
@@ -84,6 +85,7 @@ app.command()(people_cli.whoami)
 app.add_typer(people_cli.account_app, name="account")
 app.add_typer(audit_cli.app, name="audit")
 app.add_typer(scan_cli.app)
+app.add_typer(dpa_cli.app, name="dpa")
 
 
 @app.command()

@@ -2,7 +2,8 @@
 
 A `Rejection` names a file, a position and a reason, never a value read from the message: it is
 logged and reported to people who must not see patient data. `CanonicalBatch.unknown_segments`
-counts records (or FHIR resource types) the reader did not map, so that nothing is dropped silently.
+counts records (or FHIR resource types) the reader did not map, so that nothing is dropped silently;
+a reader may also count values it could not map, under a key naming the field and the reason.
 """
 
 from __future__ import annotations
@@ -42,12 +43,7 @@ def to_canonical(entity: str, rows: list[dict[str, object]]) -> pa.Table:
     rather than being dropped.
     """
     ent = ENTITIES[entity]
-    names = ent.field_names
-    for row in rows:
-        for key in row:
-            if not ent.has(key):
-                raise KeyError(f"{entity}.{key}")
-    columns = {n: [row.get(n) for row in rows] for n in names}
-    return pa.table(
-        {n: pa.array(columns[n], type=ent.field(n).type) for n in names}, schema=ent.schema()
-    )
+    extra = set().union(*rows) - set(ent.field_names) if rows else set()
+    if extra:
+        raise KeyError(f"{entity}: {sorted(extra)}")
+    return pa.Table.from_pylist(rows, schema=ent.schema())
