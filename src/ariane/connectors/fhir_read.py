@@ -48,7 +48,8 @@ Never dropped silently: resource types other than the seven mapped, contained re
 are not a request's Specimen, Specimens linked to no request, unmapped values and Bundle entries
 without a resource are counted in `unknown_segments`. A resource whose elements do not have the
 JSON types FHIR gives them (or, with `validate=True`, that the R4B model refuses) is rejected
-alone, with its file, line (NDJSON) or entry, resourceType and element; never a value. The same
+alone, with its file, `message_index` (the NDJSON line, else 1), Bundle entry (in `reason`),
+resourceType and element; never a value. The same
 patient or practitioner read twice with differing values keeps the first (counted); an
 Observation or Communication read twice with differing values rejects the second.
 

@@ -7,8 +7,9 @@ from typing import Final
 # INS / NIR (ANS): the assigning authority of PID-3. 4.8 NIR, 4.9 NIA, 4.10 and 4.11 their test
 # ranges. The reader recognises any of them; the writer uses the NIR one.
 NIR_OID: Final = "1.2.250.1.213.1.4.8"
-NIR_OIDS: Final = frozenset({NIR_OID, "1.2.250.1.213.1.4.9", "1.2.250.1.213.1.4.10",
-                             "1.2.250.1.213.1.4.11"})
+NIR_OIDS: Final = frozenset(
+    {NIR_OID, "1.2.250.1.213.1.4.9", "1.2.250.1.213.1.4.10", "1.2.250.1.213.1.4.11"}
+)
 NIR_NAMESPACE: Final = "ASIP-SANTE-INS-NIR"
 NIR_TYPE: Final = "NH"  # HL7 0203 national health plan id; PAM-FR 2.11 also uses "INS"
 NIR_TYPES: Final = frozenset({"INS", "INS-NIR"})  # types that mark an INS even without OID

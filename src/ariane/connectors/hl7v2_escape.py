@@ -44,7 +44,10 @@ class Delimiters:
     @property
     def msh2(self) -> str:
         return (
-            self.component + self.repetition + self.escape + self.subcomponent
+            self.component
+            + self.repetition
+            + self.escape
+            + self.subcomponent
             + (self.truncation or "")
         )
 

@@ -74,7 +74,10 @@ class _Mapper:
         # OUL_R22/R23/R24 put ORC after its OBR; OUL_R22/R23 and OML_O33/O35 put SPM before.
         self.orc_after_obr = msg.code == "OUL" and msg.trigger in ("R22", "R23", "R24")
         self.spm_first = (msg.code, msg.trigger) in (
-            ("OUL", "R22"), ("OUL", "R23"), ("OML", "O33"), ("OML", "O35"),
+            ("OUL", "R22"),
+            ("OUL", "R23"),
+            ("OML", "O33"),
+            ("OML", "O35"),
         )
 
     def note(self, key: str) -> None:
@@ -159,8 +162,10 @@ class _Mapper:
     # --- patient and practitioners ---------------------------------------------------------
 
     def _patient(self, pid: Segment) -> str | None:
-        ids = [(pid.part(r, 3, 1), pid.part(r, 3, 4, 1), pid.part(r, 3, 4, 2), pid.part(r, 3, 5))
-               for r in pid.reps(3)]
+        ids = [
+            (pid.part(r, 3, 1), pid.part(r, 3, 4, 1), pid.part(r, 3, 4, 2), pid.part(r, 3, 5))
+            for r in pid.reps(3)
+        ]
         nir = next((i for i in ids if _is_nir(i[1], i[2], i[3]) and i[0] is not None), None)
         others = [i for i in ids if i is not nir and i[0] is not None]
         chosen = next((i for t in ("PI", "MR") for i in others if i[3] == t), None)
@@ -176,20 +181,22 @@ class _Mapper:
         street = pid.part(address[0], 11, 1, 1) if address else None
         line2 = pid.part(address[0], 11, 2) if address else None
         phone, email = self._telecom(pid)
-        self.out.rows["patient"].append({
-            "patient_id": patient_id,
-            "family_name": pid.part(usual, 5, 1, 1) if usual is not None else None,
-            "given_name": pid.part(usual, 5, 2) if usual is not None else None,
-            "birth_name": pid.part(birth, 5, 1, 1) if birth is not None else None,
-            "nir": nir[0] if nir else None,
-            "birth_date": pid.date(7),
-            "sex": pid.get(8),
-            "address": street if line2 is None else f"{street or ''}\n{line2}",
-            "city": pid.part(address[0], 11, 3) if address else None,
-            "postal_code": pid.part(address[0], 11, 5) if address else None,
-            "phone": phone,
-            "email": email,
-        })
+        self.out.rows["patient"].append(
+            {
+                "patient_id": patient_id,
+                "family_name": pid.part(usual, 5, 1, 1) if usual is not None else None,
+                "given_name": pid.part(usual, 5, 2) if usual is not None else None,
+                "birth_name": pid.part(birth, 5, 1, 1) if birth is not None else None,
+                "nir": nir[0] if nir else None,
+                "birth_date": pid.date(7),
+                "sex": pid.get(8),
+                "address": street if line2 is None else f"{street or ''}\n{line2}",
+                "city": pid.part(address[0], 11, 3) if address else None,
+                "postal_code": pid.part(address[0], 11, 5) if address else None,
+                "phone": phone,
+                "email": email,
+            }
+        )
         return patient_id
 
     def _telecom(self, pid: Segment) -> tuple[str | None, str | None]:
@@ -259,8 +266,15 @@ class _Mapper:
 
     def _order(self, order: _Order, used: set[tuple[str, str]]) -> None:
         orc, obr, spm = order.orc, order.obr, order.spm
-        request_id = next((s.get(n) for n in (2, 3) for s in (obr, orc)
-                           if s is not None and s.get(n) is not None), None)
+        request_id = next(
+            (
+                s.get(n)
+                for n in (2, 3)
+                for s in (obr, orc)
+                if s is not None and s.get(n) is not None
+            ),
+            None,
+        )
         if request_id is None:
             seg = obr or orc
             assert seg is not None
@@ -277,11 +291,16 @@ class _Mapper:
             collected = collected if collected is not None else spm.time(17)
             received = received if received is not None else spm.time(18)
         site = _first(orc.get(21), orc.get(21, 10)) if orc is not None else None
-        self.out.rows["request"].append({
-            "request_id": request_id, "patient_id": order.patient_id,
-            "prescriber_id": prescriber, "collected_at": collected, "received_at": received,
-            "site": site,
-        })
+        self.out.rows["request"].append(
+            {
+                "request_id": request_id,
+                "patient_id": order.patient_id,
+                "prescriber_id": prescriber,
+                "collected_at": collected,
+                "received_at": received,
+                "site": site,
+            }
+        )
         self._comments(order.notes, request_id, None, used)
         for position, obs in enumerate(order.results, 1):
             result_id = self._result(obs, request_id, position, used)
@@ -298,8 +317,11 @@ class _Mapper:
                 raise obx.error(21, "the same observation instance identifier twice")
         else:
             sub = obx.get(4)
-            base = f"{request_id}-obx{obx.get(1) or position}" if c1 is None else (
-                f"{request_id}-{c1}" + (f"-{sub}" if sub else ""))
+            base = (
+                f"{request_id}-obx{obx.get(1) or position}"
+                if c1 is None
+                else (f"{request_id}-{c1}" + (f"-{sub}" if sub else ""))
+            )
             result_id = _unique(base, "result", used)
         used.add(("result", result_id))
         value_num, value_text = self._value(obx)
@@ -307,17 +329,24 @@ class _Mapper:
             value_text = obs.zob.get(1)
         low, high = self._range(obx)
         validated = obx.time(19)
-        self.out.rows["result"].append({
-            "result_id": result_id, "request_id": request_id,
-            "loinc_code": c1 if s3 == codes.LOINC else c4 if s6 == codes.LOINC else None,
-            "local_code": c1 if s3 != codes.LOINC else c4 if s6 != codes.LOINC else None,
-            "label": _first(t2, t5, t9),
-            "value_num": value_num, "value_text": value_text,
-            "unit": _first(obx.get(6), obx.get(6, 2)), "ref_low": low, "ref_high": high,
-            "flag": obx.get(8), "status": obx.get(11),
-            "validated_at": _first(validated, obx.time(14)),
-            "validator_id": self._practitioner(obx, 16),
-        })
+        self.out.rows["result"].append(
+            {
+                "result_id": result_id,
+                "request_id": request_id,
+                "loinc_code": c1 if s3 == codes.LOINC else c4 if s6 == codes.LOINC else None,
+                "local_code": c1 if s3 != codes.LOINC else c4 if s6 != codes.LOINC else None,
+                "label": _first(t2, t5, t9),
+                "value_num": value_num,
+                "value_text": value_text,
+                "unit": _first(obx.get(6), obx.get(6, 2)),
+                "ref_low": low,
+                "ref_high": high,
+                "flag": obx.get(8),
+                "status": obx.get(11),
+                "validated_at": _first(validated, obx.time(14)),
+                "validator_id": self._practitioner(obx, 16),
+            }
+        )
         return result_id
 
     def _value(self, obx: Segment) -> tuple[float | None, str | None]:
@@ -342,8 +371,13 @@ class _Mapper:
             return None, text
         if kind == "SN":
             comparator, num1, sep, num2 = (obx.part(rep, 5, c) for c in range(1, 5))
-            if comparator in (None, "=") and sep is None and num2 is None and num1 is not None \
-                    and _NUMBER.fullmatch(num1.strip()):
+            if (
+                comparator in (None, "=")
+                and sep is None
+                and num2 is None
+                and num1 is not None
+                and _NUMBER.fullmatch(num1.strip())
+            ):
                 return float(num1), None
             return None, "".join(p for p in (comparator, num1, sep, num2) if p is not None)
         if kind in codes.CODED_TYPES:
@@ -368,7 +402,10 @@ class _Mapper:
         return None, None
 
     def _comments(
-        self, notes: list[list[Segment | None]], request_id: str, result_id: str | None,
+        self,
+        notes: list[list[Segment | None]],
+        request_id: str,
+        result_id: str | None,
         used: set[tuple[str, str]],
     ) -> None:
         for position, (nte, znt) in enumerate(notes, 1):
@@ -383,11 +420,15 @@ class _Mapper:
                 comment_id = _unique(base, "comment", used)
             used.add(("comment", comment_id))
             reps = nte.reps(3)
-            self.out.rows["comment"].append({
-                "comment_id": comment_id, "request_id": request_id, "result_id": result_id,
-                "written_at": znt.time(2) if znt is not None else nte.time(6),
-                "text": "\n".join(nte.text(r, 3) or "" for r in reps) if reps else None,
-            })
+            self.out.rows["comment"].append(
+                {
+                    "comment_id": comment_id,
+                    "request_id": request_id,
+                    "result_id": result_id,
+                    "written_at": znt.time(2) if znt is not None else nte.time(6),
+                    "text": "\n".join(nte.text(r, 3) or "" for r in reps) if reps else None,
+                }
+            )
 
 
 def _first(*values: _T | None) -> _T | None:

@@ -104,9 +104,11 @@ class Framer:
             self._current = None
         for batch in reversed(self._open):
             trailer = "BTS" if batch.kind == b"BHS" else "FTS"
-            self.problems.append(BatchProblem(
-                trailer, None, f"{batch.kind.decode()} of line {batch.line} is never closed"
-            ))
+            self.problems.append(
+                BatchProblem(
+                    trailer, None, f"{batch.kind.decode()} of line {batch.line} is never closed"
+                )
+            )
         if self._open and self.messages and self.messages[-1].problem is None:
             self.messages[-1].problem = MessageError(
                 None, None, "batch trailer missing: the file may be truncated"
@@ -162,9 +164,9 @@ class Framer:
             return
         batch = self._open.pop()
         if trailer is None:
-            self.problems.append(BatchProblem(
-                name, None, f"{opener.decode()} of line {batch.line} is never closed"
-            ))
+            self.problems.append(
+                BatchProblem(name, None, f"{opener.decode()} of line {batch.line} is never closed")
+            )
             return
         sep = trailer[3:4]
         declared = trailer.split(sep)[1].strip() if sep else b""
@@ -253,8 +255,13 @@ class Segment:
         if not raw:
             return None
         d = self._d
-        if c == 1 and s == 1 and d.component not in raw and d.repetition not in raw \
-                and d.subcomponent not in raw:
+        if (
+            c == 1
+            and s == 1
+            and d.component not in raw
+            and d.repetition not in raw
+            and d.subcomponent not in raw
+        ):
             return self.value(raw, n)  # the common case, without three splits
         return self.part(raw.split(d.repetition, 1)[0], n, c, s)
 

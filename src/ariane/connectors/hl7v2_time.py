@@ -56,8 +56,13 @@ def parse_dtm(text: str, default_offset: dt.timedelta | None) -> dt.datetime:
     g = match.groups()
     micro = int(g[6].ljust(6, "0")) if g[6] else 0
     local = dt.datetime(  # ValueError if not a real date and time
-        int(g[0]), int(g[1] or 1), int(g[2] or 1), int(g[3] or 0), int(g[4] or 0),
-        int(g[5] or 0), micro,
+        int(g[0]),
+        int(g[1] or 1),
+        int(g[2] or 1),
+        int(g[3] or 0),
+        int(g[4] or 0),
+        int(g[5] or 0),
+        micro,
     )
     shift = _offset(match) if match.group(8) is not None else default_offset
     if shift is None:

@@ -132,8 +132,13 @@ class Hl7v2Writer:
         except ValueError:
             raise TargetError("message_time is finer than 100 microseconds") from None
         self._seed = message_time.isoformat()
-        header = [_E(sending_application), _E(sending_facility), _E(receiving_application),
-                  _E(receiving_facility), self._time]
+        header = [
+            _E(sending_application),
+            _E(sending_facility),
+            _E(receiving_application),
+            _E(receiving_facility),
+            self._time,
+        ]
         self._header = header
         self._processing = _E(processing_id)
         self._per_file = messages_per_file
@@ -175,34 +180,74 @@ class Hl7v2Writer:
     def _message(self, request: Row, plan: _Plan) -> str:
         request_id: str = request["request_id"]
         digest = hashlib.sha256(f"{self._seed}\x00{request_id}".encode()).hexdigest()[:20]
-        segments = [_MSH + "|" + "|".join([
-            *self._header, "", "ORU^R01^ORU_R01", digest, self._processing, _VERSION,
-            "", "", "", "", "", "UNICODE UTF-8",
-        ])]
+        segments = [
+            _MSH
+            + "|"
+            + "|".join(
+                [
+                    *self._header,
+                    "",
+                    "ORU^R01^ORU_R01",
+                    digest,
+                    self._processing,
+                    _VERSION,
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "UNICODE UTF-8",
+                ]
+            )
+        ]
         patient_id = request.get("patient_id")
         if patient_id is not None:
             segments.append(_pid(plan.patients.get(patient_id, {"patient_id": patient_id})))
         prescriber = plan.xcn(request.get("prescriber_id"))
-        segments.append(_seg("ORC", "RE", _E(request_id), *[""] * 9, prescriber,
-                             *[""] * 8, _E(request.get("site"))))
-        segments.append(_seg(
-            "OBR", "1", _E(request_id), "", _ORDER_CODE, "", "", _ts(request, "collected_at"),
-            *[""] * 6, _ts(request, "received_at"), "", prescriber,
-        ))
+        segments.append(
+            _seg(
+                "ORC",
+                "RE",
+                _E(request_id),
+                *[""] * 9,
+                prescriber,
+                *[""] * 8,
+                _E(request.get("site")),
+            )
+        )
+        segments.append(
+            _seg(
+                "OBR",
+                "1",
+                _E(request_id),
+                "",
+                _ORDER_CODE,
+                "",
+                "",
+                _ts(request, "collected_at"),
+                *[""] * 6,
+                _ts(request, "received_at"),
+                "",
+                prescriber,
+            )
+        )
         self._notes(segments, plan.request_notes.get(request_id, []))
         for n, result in enumerate(plan.results.get(request_id, []), 1):
             segments.append(_obx(n, result, plan))
-            if self._z and result.get("value_num") is not None \
-                    and result.get("value_text") is not None:
+            if (
+                self._z
+                and result.get("value_num") is not None
+                and result.get("value_text") is not None
+            ):
                 segments.append(_seg(codes.ZOB, _E(result["value_text"])))
             self._notes(segments, plan.result_notes.get(result["result_id"], []))
         if self._z:
             for practitioner in plan.used(request):
                 specialty = practitioner.get("specialty")
                 if specialty is not None:
-                    segments.append(_seg(
-                        codes.ZPR, _E(practitioner["practitioner_id"]), _E(specialty)
-                    ))
+                    segments.append(
+                        _seg(codes.ZPR, _E(practitioner["practitioner_id"]), _E(specialty))
+                    )
         return _CR.join(segments) + _CR
 
     def _notes(self, segments: list[str], notes: list[Row]) -> None:
@@ -218,13 +263,15 @@ class Hl7v2Writer:
         name = f"{self._prefix}{self._files:06d}.hl7"
         control = hashlib.sha256(f"{self._seed}\x00{name}".encode()).hexdigest()[:20]
         envelope = [*self._header, "", "", "", control]
-        text = "".join([
-            _seg("FHS", DEFAULT.msh2, *envelope) + _CR,
-            _seg("BHS", DEFAULT.msh2, *envelope) + _CR,
-            *messages,
-            _seg("BTS", str(len(messages))) + _CR,
-            _seg("FTS", "1") + _CR,
-        ])
+        text = "".join(
+            [
+                _seg("FHS", DEFAULT.msh2, *envelope) + _CR,
+                _seg("BHS", DEFAULT.msh2, *envelope) + _CR,
+                *messages,
+                _seg("BTS", str(len(messages))) + _CR,
+                _seg("FTS", "1") + _CR,
+            ]
+        )
         final = self._dir / name
         partial = self._dir / f".{name}.partial"
         try:
@@ -327,8 +374,21 @@ class _Plan:
         rpps = row.get("rpps")
         if rpps is not None:
             authority = f"{codes.RPPS_NAMESPACE}&{codes.RPPS_OID}&ISO"
-            text += "~" + _comps(_E(rpps), family, given, "", "", "", "", "", authority,
-                                 codes.USUAL_NAME, "", "", codes.RPPS_TYPE)
+            text += "~" + _comps(
+                _E(rpps),
+                family,
+                given,
+                "",
+                "",
+                "",
+                "",
+                "",
+                authority,
+                codes.USUAL_NAME,
+                "",
+                "",
+                codes.RPPS_TYPE,
+            )
         return text
 
     def used(self, request: Row) -> list[Row]:
@@ -369,8 +429,10 @@ def _pid(patient: Row) -> str:
     if birth is not None:
         names.append(_comps(_E(birth), "", "", "", "", "", codes.BIRTH_NAME))
     parts = (patient.get("address"), patient.get("city"), patient.get("postal_code"))
-    address = "" if all(p is None for p in parts) else _comps(
-        _E(parts[0]), "", _E(parts[1]), "", _E(parts[2])
+    address = (
+        ""
+        if all(p is None for p in parts)
+        else _comps(_E(parts[0]), "", _E(parts[1]), "", _E(parts[2]))
     )
     telecom = []
     if patient.get("phone") is not None:
@@ -380,9 +442,20 @@ def _pid(patient: Row) -> str:
         telecom.append(_comps("", codes.EMAIL_USE, "Internet", _E(patient["email"])))
     birth_date = patient.get("birth_date")
     return _seg(
-        "PID", "1", "", "~".join(ids), "", "~".join(names), "",
-        format_date(birth_date) if birth_date is not None else "", _E(patient.get("sex")),
-        "", "", address, "", "~".join(telecom),
+        "PID",
+        "1",
+        "",
+        "~".join(ids),
+        "",
+        "~".join(names),
+        "",
+        format_date(birth_date) if birth_date is not None else "",
+        _E(patient.get("sex")),
+        "",
+        "",
+        address,
+        "",
+        "~".join(telecom),
     )
 
 
@@ -406,12 +479,32 @@ def _range(low: float | None, high: float | None) -> str:
 
 def _obx(n: int, result: Row, plan: _Plan) -> str:
     num, text = result.get("value_num"), result.get("value_text")
-    kind, value = ("NM", _num(num)) if num is not None else (
-        ("ST", _E(text)) if text is not None else ("", "")
+    kind, value = (
+        ("NM", _num(num))
+        if num is not None
+        else (("ST", _E(text)) if text is not None else ("", ""))
     )
     return _seg(
-        "OBX", str(n), kind, _code(result), "", value, _E(result.get("unit")),
-        _range(result.get("ref_low"), result.get("ref_high")), _E(result.get("flag")), "", "",
-        _E(result.get("status")), "", "", "", "", plan.xcn(result.get("validator_id")), "", "",
-        _ts(result, "validated_at"), "", _E(result["result_id"]),
+        "OBX",
+        str(n),
+        kind,
+        _code(result),
+        "",
+        value,
+        _E(result.get("unit")),
+        _range(result.get("ref_low"), result.get("ref_high")),
+        _E(result.get("flag")),
+        "",
+        "",
+        _E(result.get("status")),
+        "",
+        "",
+        "",
+        "",
+        plan.xcn(result.get("validator_id")),
+        "",
+        "",
+        _ts(result, "validated_at"),
+        "",
+        _E(result["result_id"]),
     )

@@ -94,7 +94,9 @@ HPRIM 2.1 definitions):
 Read policy: a message (H … L) is loaded whole or not at all. A missing L, L counts that do not
 match (L.4 may count the A lines or not: the spec does not say, both are accepted), a malformed
 date, an OBR before any P, or a request, result or comment key seen in an earlier message rejects
-the message; the Rejection names file, message, record, field and line, never a value. Records
+the message; the Rejection names file, message (`message_index`: the H…L message's rank in
+the file from 1; 0 for the file itself or records before its first H), record, field and line
+(in `reason`), never a value. Records
 other than H, P, OBR, OBX, C, A, L (e.g. AP, AC, REG, FAC, ACT, ERR) are counted by type in
 `unknown_segments`, as are comments before any OBR (no canonical link: keyed `C (...)`),
 reference ranges that are not numeric, and patients or practitioners repeated with differing

@@ -30,6 +30,10 @@ NOT_CARRIED: Final[dict[str, tuple[str, ...]]] = {
 }
 UNREFERENCED: Final = "practitioner: not referenced by any request or result"
 _LATIN1: Final = r"[^\x{00}-\x{ff}]"
+# ISO-8859-15 replaces eight ISO-8859-1 signs with Œ œ Š š Ž ž Ÿ €, which French names need
+# ("Œillet"): a file falls back to it, declared in H.8, only when a value needs one of them.
+_LATIN9_ONLY: Final = "ŒœŠšŽžŸ€"
+_LATIN1_ONLY: Final = r"[¤¦¨´¸¼½¾]"
 _US_RANGE: Final = (-62_135_596_800_000_000, 253_402_300_799_999_999)  # years 0001-9999
 _DAY_RANGE: Final = (-719_162, 2_932_896)
 
@@ -73,6 +77,7 @@ class HprimWriter:
         self._limit = line_limit
         self._newline = newline
         self._files = 0
+        self._charset = "latin-1"
         self.left_out: dict[str, int] = {}
         try:
             self._dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -84,7 +89,11 @@ class HprimWriter:
         unknown = sorted(set(tables) - set(ORDER))
         if unknown:
             raise TargetError(f"entities not in the canonical model: {unknown}")
-        cols = {name: _prepare(entity(name), tables.get(name)) for name in ORDER}
+        charset = ["latin-1", ""]
+        cols = {name: _prepare(entity(name), tables.get(name), charset) for name in ORDER}
+        if charset[0] == "iso-8859-15" and charset[1]:
+            raise TargetError("values need both ISO-8859-15 letters and ISO-8859-1 signs")
+        self._charset = charset[0]
         plan = _Plan(cols)
         left = dict(plan.left_out)
         for name, fields in NOT_CARRIED.items():
@@ -111,7 +120,8 @@ class HprimWriter:
         name = f"{self._now:%Y%m%d%H%M%S}-{self._files + i + 1:05d}.hpr"
         e = self._codec.escape
         records = [
-            f"H|~^\\&|{e(name)}||{self._sender}||ORU|||{self._receiver}||P|H2.2~C|"
+            f"H|~^\\&|{e(name)}||{self._sender}||ORU||{self._declared()}|{self._receiver}||P|"
+            f"H2.2~C|"
             f"{self._now:%Y%m%d%H%M%S}"
         ]
         for seq, (pid, requests) in enumerate(chunk, 1):
@@ -123,7 +133,11 @@ class HprimWriter:
             lines.extend(hc.fold(rec, hc.DEFAULT, self._limit))
         lines.append(f"L|1||{len(chunk)}|{len(lines) + 1}")
         text = self._newline.join(lines) + self._newline
-        return name, text.encode("latin-1")  # every value was checked to be ISO-8859-1
+        return name, text.encode(self._charset)  # every value was checked to fit it
+
+    def _declared(self) -> str:
+        """H.8: the character set, stated only when it is not HPRIM's default ISO-8859-1."""
+        return "8859/15" if self._charset == "iso-8859-15" else ""
 
     def _store(self, name: str, data: bytes) -> None:
         final = self._dir / name
@@ -158,7 +172,7 @@ class HprimWriter:
 # --- column checks ---------------------------------------------------------------------------
 
 
-def _prepare(ent: Entity, table: pa.Table | None) -> Cols:
+def _prepare(ent: Entity, table: pa.Table | None, charset: list[str]) -> Cols:
     """Checked, formatted Python columns for every canonical field (absent ones all None)."""
     if table is None:
         table = ent.schema().empty_table()
@@ -184,10 +198,20 @@ def _prepare(ent: Entity, table: pa.Table | None) -> Cols:
         arr = _cast(ent, name, table.column(name).combine_chunks(), fld.type)
         where = f"{ent.name}.{name}"
         if fld.type == STRING:
-            bad = pc.sum(pc.match_substring_regex(arr, _LATIN1)).as_py() or 0
-            if bad:
-                raise TargetError(f"{where}: {bad} values have characters outside ISO-8859-1, "
-                                  "which HPRIM cannot carry")  # fmt: skip
+            outside = pc.match_substring_regex(arr, _LATIN1)
+            if pc.any(outside).as_py():
+                values = pc.filter(arr, outside).to_pylist()
+                bad = sum(
+                    1 for v in values if any(ch > "\xff" and ch not in _LATIN9_ONLY for ch in v)
+                )
+                if bad:
+                    raise TargetError(
+                        f"{where}: {bad} values have characters outside "
+                        "ISO-8859-1 and ISO-8859-15, which HPRIM cannot carry"
+                    )
+                charset[0] = "iso-8859-15"
+            if pc.any(pc.match_substring_regex(arr, _LATIN1_ONLY)).as_py():
+                charset[1] = "iso-8859-1"  # a sign ISO-8859-15 dropped
             if name == ent.key:
                 empty = arr.null_count + (pc.sum(pc.equal(arr, "")).as_py() or 0)
                 if empty:

@@ -6,6 +6,7 @@ with the canonical target schema.
 
 from __future__ import annotations
 
+import datetime as dt
 import pathlib
 from collections.abc import Iterable, Sequence
 from typing import Protocol
@@ -85,7 +86,17 @@ class FhirTarget:
             self._writer = None
 
 
-def open_target(spec: str) -> Target:
+def open_target(spec: str, now: dt.datetime | None = None) -> Target:
+    """`now` stamps message headers (HL7 MSH-7, HPRIM H) for message targets."""
+    if spec.startswith(("hl7v2:", "hprim:")):
+        from ariane.connectors import message_target
+
+        fmt, _, rest = spec.partition(":")
+        if not rest:
+            raise UsageError(f"{fmt}: target needs a folder, e.g. {fmt}:out/{fmt}")
+        stamp = now or dt.datetime.now(dt.UTC)
+        make = message_target.hl7v2_target if fmt == "hl7v2" else message_target.hprim_target
+        return make(pathlib.Path(rest), stamp)
     if spec.startswith("fhir:"):
         folder = pathlib.Path(spec.removeprefix("fhir:"))
         if not str(folder):
@@ -93,4 +104,6 @@ def open_target(spec: str) -> Target:
         return FhirTarget(folder)
     if spec.startswith(("sqlite:", "postgresql://", "postgres://")):
         return SqlTargetAdapter(spec)
-    raise UsageError("target must be fhir:DIR, sqlite:PATH or postgresql://...")
+    raise UsageError(
+        "target must be sqlite:PATH, postgresql://..., fhir:DIR, hl7v2:DIR or hprim:DIR"
+    )

@@ -92,7 +92,9 @@ def load(
 
 
 def _compare(name: str, entry: Any, target: Target, con: Any) -> tuple[dict[str, Any], list[str]]:
-    columns = [c.name for c in entry.columns]
+    uncarried = getattr(target, "uncarried", {}).get(name, frozenset())
+    sent = [c.name for c in entry.columns]
+    columns = [c for c in sent if c not in uncarried]  # the key is always carried
     table = target.read_back(name, columns)
     rows, digests = table_digests(con, ENTITIES[name].key, table)
     expected = entry.stats["field_digests"]
@@ -100,12 +102,13 @@ def _compare(name: str, entry: Any, target: Target, con: Any) -> tuple[dict[str,
     mismatched = sorted(f for f in columns if digests.get(f) != expected.get(f))
     balanced = part["transferred"] + sum(part["excluded"].values()) == part["source_rows"]
     non_null = getattr(target, "non_null_columns", None)
-    surplus = sorted(set(non_null(name)) - set(columns)) if non_null is not None else []
+    surplus = sorted(set(non_null(name)) - set(sent)) if non_null is not None else []
     result = {
         "expected_rows": entry.rows,
         "target_rows": rows,
         "fields_checked": len(columns),
         "fields_mismatched": mismatched,
+        "fields_not_carried": sorted(set(sent) & uncarried),
         "surplus_columns": surplus,
         "partition_balanced": balanced,
         "source_rows": part["source_rows"],

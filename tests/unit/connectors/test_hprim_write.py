@@ -340,3 +340,26 @@ def test_line_limit_option(tmp_path: Path) -> None:
     assert max(len(line) for line in lines) <= 40 and len(lines) > 40
     with pytest.raises(TargetError, match="line_limit"):
         HprimWriter(tmp_path, "LAB", "DEST", NOW, line_limit=10)
+
+
+def test_names_needing_iso_8859_15_are_carried_and_declared(tmp_path: Path) -> None:
+    rows = {
+        **ROWS,
+        "patient": [{**ROWS["patient"][0], "family_name": "ŒILLET"}, *ROWS["patient"][1:]],
+    }
+    got, _ = round_trip(rows, tmp_path)
+    assert_same(got, rows)
+    header = next(tmp_path.glob("*.hpr")).read_bytes().split(b"\r\n")[0]
+    assert header.split(b"|")[8] == b"8859/15"
+
+
+def test_values_fitting_no_single_charset_are_refused(tmp_path: Path) -> None:
+    from ariane.errors import TargetError
+
+    both = {**ROWS, "patient": [{**ROWS["patient"][0], "family_name": "ŒILLET ½"}]}
+    with pytest.raises(TargetError, match="ISO-8859"):
+        HprimWriter(tmp_path, "LAB", "DEST", NOW).write(tables(both))
+    cyrillic = {**ROWS, "patient": [{**ROWS["patient"][0], "family_name": "Иванов"}]}
+    with pytest.raises(TargetError, match="outside ISO-8859-1 and ISO-8859-15"):
+        HprimWriter(tmp_path, "LAB", "DEST", NOW).write(tables(cyrillic))
+    assert not list(tmp_path.glob("*.hpr"))
