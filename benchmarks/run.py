@@ -37,13 +37,14 @@ MB = 1_000_000
 LABELS: dict[str, str] = {
     "baseline": "baseline (imports only)",
     "generate": "generate synthetic LIS",
-    "keys": "key create x2 (scrypt)",
+    "setup": "setup: people, keys, manifest, DPA",
     "unlock": "key unlock x2 (scrypt)",
     "raw-parquet": "raw SQLite→Parquet (DuckDB)",
     "raw-sqlite": "raw SQLite→SQLite (DuckDB)",
     "raw-sqlite-native": "raw SQLite→SQLite (sqlite3)",
     "raw-pg": "raw SQLite→PostgreSQL (DuckDB)",
     "dry-run": "Ariane dry-run",
+    "approve": "Ariane approve (signing key)",
     "extract": "Ariane extract + seal",
     "load-sqlite": "Ariane load → SQLite",
     "reconcile-sqlite": "Ariane reconcile SQLite",
@@ -68,6 +69,8 @@ class Record:
     label: str
     seconds: float
     data_seconds: float  # seconds minus the scrypt unlock the stage includes
+    cpu_seconds: float | None  # process CPU time (all threads) during the work
+    data_cpu_seconds: float | None  # the same minus the unlock's CPU time
     rows: int
     bytes: int | None
     peak_rss_mb: float
@@ -146,11 +149,15 @@ def spawn(stage: str, state: dict[str, Any], state_path: Path, profile: Path | N
     detail = result["detail"]
     # The unlock timed inside the stage; the separately measured one if the stage did not say.
     unlock = float(detail.get("unlock_seconds", state.get(UNLOCK_IN.get(stage, ""), 0.0)))
+    cpu = result.get("cpu_seconds")
+    data_cpu = None if cpu is None else max(cpu - float(detail.get("unlock_cpu_seconds", 0.0)), 0)
     record = Record(
         stage=stage,
         label=LABELS.get(stage, stage),
         seconds=seconds,
         data_seconds=max(seconds - unlock, 0.0),
+        cpu_seconds=cpu,
+        data_cpu_seconds=data_cpu,
         rows=int(result["rows"]),
         bytes=result["bytes"],
         peak_rss_mb=max(usage.ru_maxrss / 1024, detail.get("peak_rss_before_reset_mb", 0.0)),
@@ -164,10 +171,10 @@ def spawn(stage: str, state: dict[str, Any], state_path: Path, profile: Path | N
 
 def plan(pg: bool) -> list[str]:
     raw = ["raw-parquet", "raw-sqlite", "raw-sqlite-native", *(["raw-pg"] if pg else [])]
-    ariane = ["dry-run", "extract", "load-sqlite", "reconcile-sqlite"]
+    ariane = ["dry-run", "approve", "extract", "load-sqlite", "reconcile-sqlite"]
     if pg:
         ariane += ["load-pg", "reconcile-pg"]
-    return ["baseline", "generate", "keys", "unlock", *raw, *ariane]
+    return ["baseline", "generate", "setup", "unlock", *raw, *ariane]
 
 
 def ratio(
@@ -178,6 +185,8 @@ def ratio(
     ours_s = sum(records[s].seconds for s in ours)
     ours_data_s = sum(records[s].data_seconds for s in ours)
     raw_s = sum(records[s].seconds for s in raw)
+    ours_cpu = sum(records[s].data_cpu_seconds or 0.0 for s in ours)
+    raw_cpu = sum(records[s].cpu_seconds or 0.0 for s in raw)
     ours_rows = records[ours[0]].rows  # rows carried through the pipeline (the extract's)
     raw_rows = records[raw[0]].rows  # every source row
     per_row = None
@@ -191,6 +200,9 @@ def ratio(
         "raw_seconds": raw_s,
         "time_ratio": ours_s / raw_s if raw_s > 0 else None,
         "time_ratio_excl_unlock": ours_data_s / raw_s if raw_s > 0 else None,
+        "ariane_cpu_seconds_excl_unlock": ours_cpu,
+        "raw_cpu_seconds": raw_cpu,
+        "cpu_ratio_excl_unlock": ours_cpu / raw_cpu if raw_cpu > 0 else None,
         "ariane_rows": ours_rows,
         "raw_rows": raw_rows,
         "per_row_cost_ratio_excl_unlock": per_row,
@@ -223,12 +235,13 @@ def render(results: dict[str, Any], records: list[Record]) -> None:
     from rich.table import Table
 
     console = Console(width=max(Console().width, 140))
-    source = results["source"]
-    console.print(
-        f"\n[bold]Synthetic LIS[/bold]: {results['patients']:,} patients, "
-        f"{sum(source['tables'].values()):,} rows, {source['bytes'] / MB:,.1f} MB SQLite; "
-        + ", ".join(f"{k} {v:,}" for k, v in source["tables"].items())
-    )
+    if "source" in results:
+        source = results["source"]
+        console.print(
+            f"\n[bold]Synthetic LIS[/bold]: {results['patients']:,} patients, "
+            f"{sum(source['tables'].values()):,} rows, {source['bytes'] / MB:,.1f} MB SQLite; "
+            + ", ".join(f"{k} {v:,}" for k, v in source["tables"].items())
+        )
     if "scope" in results:
         console.print(
             "[bold]Scope[/bold] (transferred / source rows): "
@@ -237,12 +250,19 @@ def render(results: dict[str, Any], records: list[Record]) -> None:
                 for k, v in results["scope"].items()
             )
         )
-    table = Table(title=f"Stages ({results['machine']['cpus']} CPUs)", title_justify="left")
+    machine = results["machine"]
+    load = machine.get("load_average_1m", {})
+    title = (
+        f"Stages ({machine['cpus']} CPUs; 1-min load average {load.get('start', 0):.1f} at start,"
+        f" {load.get('end', 0):.1f} at end)"
+    )
+    table = Table(title=title, title_justify="left")
     for name, justify in [
         ("Stage", "left"),
         ("Rows", "right"),
         ("Seconds", "right"),
         ("Data s", "right"),
+        ("CPU s", "right"),
         ("Rows/s", "right"),
         ("Data rows/s", "right"),
         ("MB out", "right"),
@@ -258,6 +278,7 @@ def render(results: dict[str, Any], records: list[Record]) -> None:
             f"{r.rows:,}" if r.rows else "",
             "" if r.stage == "baseline" else fmt(r.seconds, 2),
             fmt(r.data_seconds, 2) if has_unlock else "",
+            fmt(r.data_cpu_seconds, 2),
             fmt(r.rows_per_s, 0),
             fmt(r.data_rows_per_s, 0) if has_unlock else "",
             fmt(r.bytes / MB if r.bytes is not None else None),
@@ -266,14 +287,25 @@ def render(results: dict[str, Any], records: list[Record]) -> None:
             fmt(r.peak_rss_excl_unlock_mb, 0),
         )
     console.print(table)
+    if results["failed"]:
+        console.print(f"[bold red]Stopped: {results['failed']}[/bold red] (traceback above)")
     baseline_mb = next((r.peak_rss_mb for r in records if r.stage == "baseline"), 0.0)
     console.print(
         "Data = without the scrypt key unlock inside the stage (timed there; RSS peak after it)."
-        " MB/s = MB out / data s. Peak RSS includes ~"
+        " CPU s = process CPU time, all threads, unlock excluded (less sensitive than wall time"
+        " to other load on the machine). MB/s = MB out / data s. Peak RSS includes ~"
         f"{baseline_mb:.0f} MB of interpreter and imports (baseline)."
     )
     rt = Table(title="Ratios (Ariane time / raw copy time)", title_justify="left")
-    for name in ("Ratio", "Ariane s", "Raw s", "Time ratio", "Data time ratio", "Per-row cost"):
+    for name in (
+        "Ratio",
+        "Ariane s",
+        "Raw s",
+        "Time ratio",
+        "Data time ratio",
+        "CPU ratio",
+        "Per-row cost",
+    ):
         rt.add_column(name, justify="left" if name == "Ratio" else "right")
     for name, r in results["ratios"].items():
         rt.add_row(
@@ -282,14 +314,17 @@ def render(results: dict[str, Any], records: list[Record]) -> None:
             fmt(r["raw_seconds"], 2),
             fmt(r["time_ratio"], 2),
             fmt(r["time_ratio_excl_unlock"], 2),
+            fmt(r["cpu_ratio_excl_unlock"], 2),
             fmt(r["per_row_cost_ratio_excl_unlock"], 2),
         )
-    console.print(rt)
-    console.print(
-        "Data time ratio leaves the scrypt unlocks out. Per-row cost = (Ariane data s / rows"
-        " transferred) / (raw s / source rows): the raw copies move every row and column,"
-        " Ariane only the manifest's scope."
-    )
+    if results["ratios"]:
+        console.print(rt)
+        console.print(
+            "Data time ratio leaves the scrypt unlocks out; CPU ratio is the same on CPU time."
+            " Per-row cost = (Ariane data s / rows"
+            " transferred) / (raw s / source rows): the raw copies move every row and column,"
+            " Ariane only the manifest's scope."
+        )
 
 
 def orchestrate(args: argparse.Namespace) -> int:
@@ -317,6 +352,7 @@ def orchestrate(args: argparse.Namespace) -> int:
         "raw_dir": str(data / "raw"),
         "sqlite_target": str(data / "target" / "newlis.db"),
         "pg": args.pg,
+        "extract_batch_rows": args.extract_batch_rows,
     }
     (data / "raw").mkdir()
     (data / "target").mkdir()
@@ -324,8 +360,10 @@ def orchestrate(args: argparse.Namespace) -> int:
     records: list[Record] = []
     pg_checked = False
     orchestrator_rss = own_rss_mb()
+    load_before = os.getloadavg()
     started = time.perf_counter()
     print(f"Ariane benchmark, {args.patients:,} patients, in {data}", file=sys.stderr)
+    failure: str | None = None
     try:
         if args.pg:
             spawn("pg-check", state, state_path, None)
@@ -334,8 +372,7 @@ def orchestrate(args: argparse.Namespace) -> int:
             records.append(spawn(stage, state, state_path, profile))
         orchestrator_rss = max(orchestrator_rss, own_rss_mb())
     except StageFailed as exc:
-        print(f"benchmark failed: {exc}", file=sys.stderr)
-        return 1
+        failure = str(exc)
     finally:
         if pg_checked and not args.keep:
             try:
@@ -350,46 +387,61 @@ def orchestrate(args: argparse.Namespace) -> int:
             )
         else:
             shutil.rmtree(data, ignore_errors=True)
+    results = collect(args, state, records, failure)
+    results["total_seconds"] = time.perf_counter() - started
+    results["orchestrator_rss_mb"] = orchestrator_rss
+    # Other work on the machine skews every figure: say how busy it was.
+    results["machine"]["load_average_1m"] = {"start": load_before[0], "end": os.getloadavg()[0]}
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    render(results, records)
+    print(f"results: {out / 'results.json'}", file=sys.stderr)
+    if failure:
+        print(f"benchmark failed: {failure}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def collect(
+    args: argparse.Namespace, state: dict[str, Any], records: list[Record], failure: str | None
+) -> dict[str, Any]:
     by_stage = {r.stage: r for r in records}
     results: dict[str, Any] = {
         "patients": args.patients,
         "seed": args.seed,
-        "today": today.isoformat(),
+        "extract_batch_rows": args.extract_batch_rows,
+        "today": state["today"],
         "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "total_seconds": time.perf_counter() - started,
+        "failed": failure,
         "machine": {
             "cpus": os.cpu_count(),
             "platform": platform.platform(),
             "python": platform.python_version(),
         },
-        "orchestrator_rss_mb": orchestrator_rss,
-        "source": {"tables": state["tables"], "bytes": state["source_bytes"]},
-        "scope": {
-            k: {
-                "source_rows": by_stage["dry-run"].detail["source_rows"][k],
-                "transferred": v,
-            }
-            for k, v in by_stage["dry-run"].detail["transferred"].items()
-        },
-        "unlock_seconds": {
+    }
+    if "tables" in state:
+        results["source"] = {"tables": state["tables"], "bytes": state["source_bytes"]}
+    if "dry-run" in by_stage:
+        dry = by_stage["dry-run"].detail
+        results["scope"] = {
+            k: {"source_rows": dry["source_rows"][k], "transferred": v}
+            for k, v in dry["transferred"].items()
+        }
+    if "unlock_sender" in state:
+        results["unlock_seconds"] = {
             "sender": state["unlock_sender"],
             "recipient": state["unlock_recipient"],
-        },
-        "stages": [
-            {
-                **asdict(r),
-                "rows_per_s": r.rows_per_s,
-                "rows_per_s_excl_unlock": r.data_rows_per_s,
-                "mb_per_s": r.mb_per_s,
-            }
-            for r in records
-        ],
-        "ratios": ratios(by_stage),
-    }
-    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    render(results, records)
-    print(f"results: {out / 'results.json'}", file=sys.stderr)
-    return 0
+        }
+    results["stages"] = [
+        {
+            **asdict(r),
+            "rows_per_s": r.rows_per_s,
+            "rows_per_s_excl_unlock": r.data_rows_per_s,
+            "mb_per_s": r.mb_per_s,
+        }
+        for r in records
+    ]
+    results["ratios"] = ratios(by_stage)
+    return results
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -401,6 +453,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--keep", action="store_true", help="keep <out>/data (plaintext copies)")
     p.add_argument(
         "--profile", action="store_true", help="cProfile each stage into <out>/profile-*.txt"
+    )
+    p.add_argument(
+        "--extract-batch-rows",
+        type=int,
+        metavar="N",
+        help="batch_rows for procedure.extract (default: Ariane's own default)",
     )
     p.add_argument("--stage", help=argparse.SUPPRESS)
     p.add_argument("--state", help=argparse.SUPPRESS)

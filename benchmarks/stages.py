@@ -27,6 +27,7 @@ PASS_LENGTH = 24
 @dataclass
 class StageResult:
     seconds: float
+    cpu_seconds: float | None = None  # CPU time of the whole process (all threads) meanwhile
     rows: int = 0
     bytes: int | None = None  # size of what the stage wrote, when that is meaningful
     detail: dict[str, Any] = field(default_factory=dict)
@@ -34,28 +35,33 @@ class StageResult:
 
 
 class Timer:
-    """`with Timer() as t: ...` then `t.seconds`."""
+    """`with Timer() as t: ...` then `t.seconds` (wall) and `t.cpu` (process CPU, all threads)."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
+        self.cpu = 0.0
         self._start = 0.0
+        self._cpu_start = 0.0
 
     def __enter__(self) -> Timer:
         self._start = time.perf_counter()
+        self._cpu_start = time.process_time()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.seconds = time.perf_counter() - self._start
+        self.cpu = time.process_time() - self._cpu_start
 
 
 class UnlockProbe:
     """Instrument `KeyStore.unlock` inside a stage: time each scrypt unlock, and reset the
     process's RSS high-water mark after it (scrypt takes ~500 MB for a moment, then frees it), so
-    that `peak_after_mb()` at the end of the stage is the data path's own peak. Nothing in
+    that the high-water mark read at the end of the stage is the data path's own peak. Nothing in
     Ariane's behaviour changes."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
+        self.cpu = 0.0
         self.calls = 0
         self.peak_before_reset_mb = 0.0
 
@@ -66,9 +72,10 @@ class UnlockProbe:
         probe = self
 
         def unlock(store: KeyStore, name: str, passphrase: str) -> UnlockedKeys:
-            started = time.perf_counter()
-            keys = original(store, name, passphrase)
-            probe.seconds += time.perf_counter() - started
+            with Timer() as t:
+                keys = original(store, name, passphrase)
+            probe.seconds += t.seconds
+            probe.cpu += t.cpu
             probe.calls += 1
             # The reset also lowers what wait4() will report, so keep the peak so far.
             probe.peak_before_reset_mb = max(probe.peak_before_reset_mb, vm_hwm_mb())
@@ -89,6 +96,7 @@ class UnlockProbe:
         return {
             "unlock_calls": self.calls,
             "unlock_seconds": self.seconds,
+            "unlock_cpu_seconds": self.cpu,
             "peak_rss_before_reset_mb": self.peak_before_reset_mb,
             "peak_rss_after_unlock_mb": vm_hwm_mb(),
         }
@@ -170,6 +178,7 @@ def generate(state: State) -> StageResult:
     size = source.stat().st_size
     return StageResult(
         seconds=t.seconds,
+        cpu_seconds=t.cpu,
         rows=sum(tables.values()),
         bytes=size,
         detail={"tables": tables, "generator_seconds": stats.seconds},
@@ -177,46 +186,99 @@ def generate(state: State) -> StageResult:
     )
 
 
-def keys(state: State) -> StageResult:
-    """Both parties' keys (scrypt), the demo manifest, submitted and approved."""
+def _place() -> Any:
+    """Where the benchmark's people act from: this OS user on this host."""
+    import getpass
+    import socket
+
+    from ariane.engine.actor import Actor
+
+    return Actor("-", getpass.getuser(), socket.gethostname())
+
+
+def _actor(state: State, role: str) -> Any:
+    from ariane.engine.actor import Actor
+
+    place = _place()
+    return Actor(state["people"][role]["name"], place.os_user, place.host)
+
+
+def setup(state: State) -> StageResult:
+    """The demo's people (accounts, Argon2id), both parties' keys (scrypt), the demo manifest
+    submitted by its author and its processing agreement on record, as `ariane demo` does it.
+    Timed in parts; none of it is data work."""
     import secrets
 
     from ariane import yamlio
-    from ariane.demo.run import (
-        CONTROLLER,
-        OPERATOR,
-        PROFILE,
-        RECIPIENT_KEY,
-        SENDER_KEY,
-        demo_manifest_text,
-    )
+    from ariane.compliance.draft import draft_annex
+    from ariane.demo import run as demo
     from ariane.engine import procedure
+    from ariane.engine.agreement import register_agreement
     from ariane.engine.workspace import Workspace
 
     ws = Workspace.open(pathlib.Path(state["workspace"]), create=True)
+    with Timer() as t_people:
+        # The demo's own helper: an administrator, then one account per role, each logged in.
+        cast = demo._people(ws, _place(), now)
     sender_pass = secrets.token_urlsafe(PASS_LENGTH)
     recipient_pass = secrets.token_urlsafe(PASS_LENGTH)
     with Timer() as t_sender:
-        ws.keys.create(SENDER_KEY, sender_pass)
+        ws.keys.create(demo.SENDER_KEY, sender_pass)
     with Timer() as t_recipient:
-        recipient = ws.keys.create(RECIPIENT_KEY, recipient_pass)
+        recipient = ws.keys.create(demo.RECIPIENT_KEY, recipient_pass)
     today = dt.date.fromisoformat(state["today"])
     mid = f"BENCH-{today.strftime('%Y%m%d')}"
     manifest = pathlib.Path(state["data"]) / "manifest.yaml"
     with Timer() as t_manifest:
-        text = demo_manifest_text(PROFILE, mid, recipient.age_recipient, today)
+        text = demo.demo_manifest_text(demo.PROFILE, mid, recipient.age_recipient, today)
         yamlio.write_atomic(manifest, text.encode())
-        procedure.submit(ws, manifest, OPERATOR, now())
-        procedure.approve(ws, mid, CONTROLLER, now())
+        procedure.submit(ws, manifest, cast["operator"].actor, now())
+        # The demo's agreement: the annex Ariane drafts from the manifest (passes `dpa check`).
+        annex = pathlib.Path(state["data"]) / "agreement-annex-fr.md"
+        yamlio.write_atomic(annex, draft_annex(ws.manifest(mid), "fr").encode())
+        register_agreement(ws, mid, annex, cast["operator"].actor, now())
+    people = {
+        role: {"name": person.actor.name, "password": person.password}
+        for role, person in cast.items()
+    }
     return StageResult(
-        seconds=t_sender.seconds + t_recipient.seconds,
+        seconds=t_people.seconds + t_sender.seconds + t_recipient.seconds + t_manifest.seconds,
+        cpu_seconds=t_people.cpu + t_sender.cpu + t_recipient.cpu + t_manifest.cpu,
         detail={
-            "create_sender_seconds": t_sender.seconds,
-            "create_recipient_seconds": t_recipient.seconds,
-            "manifest_submit_approve_seconds": t_manifest.seconds,
+            "people_seconds": t_people.seconds,
+            "create_sender_key_seconds": t_sender.seconds,
+            "create_recipient_key_seconds": t_recipient.seconds,
+            "manifest_submit_and_agreement_seconds": t_manifest.seconds,
         },
-        state={"mid": mid, "sender_pass": sender_pass, "recipient_pass": recipient_pass},
+        state={
+            "mid": mid,
+            "people": people,
+            "sender_pass": sender_pass,
+            "recipient_pass": recipient_pass,
+        },
     )
+
+
+def approve(state: State) -> StageResult:
+    """The controller approves (opens their personal signing key with their password)."""
+    from ariane.compliance.draft import draft_annex
+    from ariane.engine import procedure
+    from ariane.engine.agreement import register_agreement
+
+    ws = _workspace(state)
+    # The approval gate needs a processing agreement on record that passes `dpa check`.
+    annex = ws.migration_dir(state["mid"]) / "agreement-annex.md"
+    annex.write_text(draft_annex(ws.manifest(state["mid"]), "en"))
+    register_agreement(ws, state["mid"], annex, _actor(state, "operator"), now())
+    with Timer() as t:
+        procedure.approve(
+            ws,
+            state["mid"],
+            _actor(state, "controller"),
+            state["people"]["controller"]["password"],
+            now(),
+        )
+    return StageResult(seconds=t.seconds, cpu_seconds=t.cpu)
 
 
 def unlock(state: State) -> StageResult:
@@ -231,6 +293,7 @@ def unlock(state: State) -> StageResult:
         ws.keys.unlock(RECIPIENT_KEY, state["recipient_pass"])
     return StageResult(
         seconds=t_sender.seconds + t_recipient.seconds,
+        cpu_seconds=t_sender.cpu + t_recipient.cpu,
         detail={"sender_seconds": t_sender.seconds, "recipient_seconds": t_recipient.seconds},
         state={"unlock_sender": t_sender.seconds, "unlock_recipient": t_recipient.seconds},
     )
@@ -264,7 +327,9 @@ def raw_parquet(state: State) -> StageResult:
                 f"COPY (SELECT * FROM src.{quote(name)}) TO {target} "
                 "(FORMAT parquet, COMPRESSION zstd)"
             )
-    return StageResult(seconds=t.seconds, rows=sum(tables.values()), bytes=tree_bytes(out))
+    return StageResult(
+        seconds=t.seconds, cpu_seconds=t.cpu, rows=sum(tables.values()), bytes=tree_bytes(out)
+    )
 
 
 def raw_sqlite(state: State) -> StageResult:
@@ -276,7 +341,9 @@ def raw_sqlite(state: State) -> StageResult:
         for name in tables:
             con.execute(f"CREATE TABLE dst.{quote(name)} AS SELECT * FROM src.{quote(name)}")
         con.execute("DETACH dst")
-    return StageResult(seconds=t.seconds, rows=sum(tables.values()), bytes=out.stat().st_size)
+    return StageResult(
+        seconds=t.seconds, cpu_seconds=t.cpu, rows=sum(tables.values()), bytes=out.stat().st_size
+    )
 
 
 def raw_sqlite_native(state: State) -> StageResult:
@@ -291,7 +358,9 @@ def raw_sqlite_native(state: State) -> StageResult:
                 con.execute(f"CREATE TABLE main.{quote(name)} AS SELECT * FROM src.{quote(name)}")
         finally:
             con.close()
-    return StageResult(seconds=t.seconds, rows=sum(tables.values()), bytes=out.stat().st_size)
+    return StageResult(
+        seconds=t.seconds, cpu_seconds=t.cpu, rows=sum(tables.values()), bytes=out.stat().st_size
+    )
 
 
 def _pg_conninfo(state: State) -> str:
@@ -309,9 +378,9 @@ def _pg_relation_bytes(state: State, schema: str, tables: list[str]) -> int:
     with psycopg.connect(_pg_conninfo(state)) as pg:
         total = 0
         for name in tables:
+            relation = "(quote_ident(%s) || '.' || quote_ident(%s))::regclass"
             row = pg.execute(
-                "SELECT pg_total_relation_size(format('%I.%I', %s::text, %s::text)::regclass)",
-                (schema, name),
+                f"SELECT pg_total_relation_size({relation})", (schema, name)
             ).fetchone()
             total += int(row[0]) if row else 0
         return total
@@ -360,7 +429,7 @@ def raw_pg(state: State) -> StageResult:
                 )
         con.execute("DETACH pg")
     size = _pg_relation_bytes(state, RAW_PG_SCHEMA, list(tables))
-    return StageResult(seconds=t.seconds, rows=sum(tables.values()), bytes=size)
+    return StageResult(seconds=t.seconds, cpu_seconds=t.cpu, rows=sum(tables.values()), bytes=size)
 
 
 def pg_cleanup(state: State) -> StageResult:
@@ -392,15 +461,17 @@ def _workspace(state: State) -> Any:
 
 
 def dry_run(state: State) -> StageResult:
-    from ariane.demo.run import OPERATOR
     from ariane.engine import procedure
 
     ws = _workspace(state)
     with Timer() as t:
-        report = procedure.dry_run(ws, state["mid"], state["source"], OPERATOR, now())
+        report = procedure.dry_run(
+            ws, state["mid"], state["source"], _actor(state, "operator"), now()
+        )
     counts = report["counts"]
     return StageResult(
         seconds=t.seconds,
+        cpu_seconds=t.cpu,
         rows=sum(c["source_rows"] for c in counts.values()),
         detail={
             "source_rows": {k: c["source_rows"] for k, c in counts.items()},
@@ -410,17 +481,26 @@ def dry_run(state: State) -> StageResult:
 
 
 def extract(state: State) -> StageResult:
-    from ariane.demo.run import OPERATOR
     from ariane.engine import procedure
 
     ws = _workspace(state)
+    options: dict[str, Any] = {}
+    if state.get("extract_batch_rows"):
+        options["batch_rows"] = state["extract_batch_rows"]
     with UnlockProbe() as probe, Timer() as t:
         res = procedure.extract(
-            ws, state["mid"], state["source"], OPERATOR, state["sender_pass"], now()
+            ws,
+            state["mid"],
+            state["source"],
+            _actor(state, "operator"),
+            state["sender_pass"],
+            now(),
+            **options,
         )
     transferred = {k: int(c["transferred"]) for k, c in res.counts.items()}
     return StageResult(
         seconds=t.seconds,
+        cpu_seconds=t.cpu,
         rows=sum(transferred.values()),
         bytes=tree_bytes(res.package),
         detail={"transferred": transferred, **probe.detail()},
@@ -437,7 +517,7 @@ def _target_spec(state: State, kind: str) -> str:
 
 def _load(state: State, kind: str) -> StageResult:
     from ariane.connectors.targets import open_target
-    from ariane.demo.run import RECIPIENT, RECIPIENT_KEY, SENDER_KEY
+    from ariane.demo.run import RECIPIENT_KEY, SENDER_KEY
     from ariane.engine import procedure
     from ariane.model.entities import ORDER
 
@@ -447,19 +527,28 @@ def _load(state: State, kind: str) -> StageResult:
     target = open_target(_target_spec(state, kind))
     with UnlockProbe() as probe, Timer() as t:
         loaded = procedure.load(
-            ws, package, target, RECIPIENT, RECIPIENT_KEY, state["recipient_pass"], sender, now()
+            ws,
+            package,
+            target,
+            _actor(state, "recipient"),
+            RECIPIENT_KEY,
+            state["recipient_pass"],
+            sender,
+            now(),
         )
     detail: dict[str, Any] = {"loaded": loaded, **probe.detail()}
     if kind == "sqlite":
         size = pathlib.Path(state["sqlite_target"]).stat().st_size
     else:
         size = _pg_relation_bytes(state, "public", list(ORDER))
-    return StageResult(seconds=t.seconds, rows=sum(loaded.values()), bytes=size, detail=detail)
+    return StageResult(
+        seconds=t.seconds, cpu_seconds=t.cpu, rows=sum(loaded.values()), bytes=size, detail=detail
+    )
 
 
 def _reconcile(state: State, kind: str) -> StageResult:
     from ariane.connectors.targets import open_target
-    from ariane.demo.run import RECIPIENT, SENDER_KEY
+    from ariane.demo.run import SENDER_KEY
     from ariane.engine import procedure
 
     ws = _workspace(state)
@@ -467,10 +556,11 @@ def _reconcile(state: State, kind: str) -> StageResult:
     package = pathlib.Path(state["package"])
     target = open_target(_target_spec(state, kind))
     with Timer() as t:
-        report = procedure.reconcile(ws, package, target, RECIPIENT, sender, now())
+        report = procedure.reconcile(ws, package, target, _actor(state, "recipient"), sender, now())
     entities = report["entities"]
     return StageResult(
         seconds=t.seconds,
+        cpu_seconds=t.cpu,
         rows=sum(int(e["target_rows"]) for e in entities.values()),
         detail={
             "ok": report["ok"],
@@ -498,7 +588,7 @@ def reconcile_pg(state: State) -> StageResult:
 STAGES: dict[str, Callable[[State], StageResult]] = {
     "baseline": baseline,
     "generate": generate,
-    "keys": keys,
+    "setup": setup,
     "unlock": unlock,
     "raw-parquet": raw_parquet,
     "raw-sqlite": raw_sqlite,
@@ -506,6 +596,7 @@ STAGES: dict[str, Callable[[State], StageResult]] = {
     "pg-check": pg_check,
     "raw-pg": raw_pg,
     "dry-run": dry_run,
+    "approve": approve,
     "extract": extract,
     "load-sqlite": load_sqlite,
     "reconcile-sqlite": reconcile_sqlite,

@@ -1,13 +1,26 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite and the demo need, from Debian's packages:
-# a PostgreSQL server (the tests start their own cluster on loopback) and the `age` tool
-# (interoperability check: a package part must open with the standard tool).
-# Idempotent: does nothing when both are present. Needs root or sudo for apt-get.
+# a PostgreSQL server (the tests start their own cluster on loopback), the `age` tool
+# (interoperability check: a package part must open with the standard tool), the libraries
+# WeasyPrint loads to print the procedure report as PDF (Pango, HarfBuzz subsetting, fonts),
+# poppler-utils (pdftoppm, pdftotext: the tests look at the PDF as a person would), and
+# Chromium with its driver (the web console's browser tests drive the system browser; no
+# browser is ever downloaded).
+# Idempotent: does nothing when all are present. Needs root or sudo for apt-get.
 set -euo pipefail
+
+have_lib() { "$(command -v ldconfig || echo /sbin/ldconfig)" -p 2>/dev/null | grep -q "$1"; }
 
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v age >/dev/null 2>&1 || need+=(age)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
+have_lib libpango-1.0.so.0 || need+=(libpango-1.0-0)
+have_lib libpangoft2-1.0.so.0 || need+=(libpangoft2-1.0-0)
+have_lib libharfbuzz-subset.so.0 || need+=(libharfbuzz-subset0)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 SUDO=""

@@ -85,6 +85,17 @@ def approved(ws: Workspace, manifest: pathlib.Path, source: pathlib.Path) -> str
 
     mid = yamlio.parse_yaml(manifest.read_text(), "m")["id"]
     procedure.submit(ws, manifest, OP, at(0))
+    register_drafted_agreement(ws, mid)
     procedure.dry_run(ws, mid, str(source), CTRL, at(1))
     procedure.approve(ws, mid, CTRL, CTRL_PW, at(2))
     return str(mid)
+
+
+def register_drafted_agreement(ws: Workspace, mid: str) -> None:
+    """The approval gate needs an agreement that passes `dpa check`: draft one from the manifest."""
+    from ariane.compliance.draft import draft_annex
+    from ariane.engine.agreement import register_agreement
+
+    annex = ws.migration_dir(mid) / "agreement-annex.md"
+    annex.write_text(draft_annex(ws.manifest(mid), "en"))
+    register_agreement(ws, mid, annex, OP, at(0))

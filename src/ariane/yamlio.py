@@ -31,6 +31,13 @@ def parse_yaml(text: str, where: str) -> Any:
         mark = getattr(e, "problem_mark", None)
         pos = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         raise InputError(f"{where}: not valid YAML{pos}") from None
+    except (ValueError, LookupError, AttributeError, TypeError):
+        # PyYAML's constructors let these through for explicitly tagged or date-like scalars
+        # that name no value (`2020-13-45`, `!!int x`, `!!bool x`, `!!timestamp x`); their
+        # message quotes the scalar, so drop it.
+        raise InputError(f"{where}: not valid YAML (a value cannot be read)") from None
+    except RecursionError:
+        raise InputError(f"{where}: not valid YAML (nested too deeply)") from None
 
 
 def validate(model: type[M], data: Any, where: str) -> M:

@@ -252,6 +252,11 @@ def test_every_command_of_a_migration(tmp_path, env):
     cli.login("claire.dubois")
     dry = cli("dry-run", "MIG-1", "--source", str(lab)).stdout
     assert "excluded category" in dry
+    blocked = cli("manifest", "approve", "MIG-1", check=False, password=PASSWORDS["claire.dubois"])
+    assert blocked.returncode == 5 and "no processing agreement" in blocked.stderr
+    annex = tmp_path / "annex.md"
+    run(["dpa", "draft", "--manifest", str(m), "--out", str(annex)], env, tmp_path)
+    cli("dpa", "register", "MIG-1", str(annex))
     cli("manifest", "approve", "MIG-1", password=PASSWORDS["claire.dubois"])
     cli.login("alice.martin")
     cli("extract", "MIG-1", "--source", str(lab))

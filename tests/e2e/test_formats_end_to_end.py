@@ -28,6 +28,7 @@ from flows import (
     approved,
     at,
     new_workspace,
+    register_drafted_agreement,
     write_manifest,
 )
 
@@ -121,6 +122,7 @@ def test_hl7v2_folder_into_postgresql_reconciles(keys, fixtures_dir, pg_db, tmp_
     dry = procedure.dry_run(ws, "HL7-1", source, CTRL, at(1))
     assert dry["messages"]["files"] >= 10
     assert dry["counts"]["result"]["source_rows"] > 0
+    register_drafted_agreement(ws, "HL7-1")
     procedure.approve(ws, "HL7-1", CTRL, CTRL_PW, at(2))
     result = procedure.extract(ws, "HL7-1", source, OP, SENDER_PASS, at(3))
     assert result.counts["patient"]["transferred"] > 0

@@ -30,6 +30,7 @@ from flows import (
     approved,
     at,
     new_workspace,
+    register_drafted_agreement,
     write_manifest,
 )
 
@@ -189,6 +190,7 @@ def test_resubmitted_change_needs_a_new_approval(ws, tmp_path, lab):
 def test_extraction_needs_a_dry_run_of_the_approved_version(ws, tmp_path, lab):
     mid = write_manifest(ws, tmp_path / "m.yaml")
     procedure.submit(ws, tmp_path / "m.yaml", OP, at())
+    register_drafted_agreement(ws, mid)
     procedure.approve(ws, mid, CTRL, CTRL_PW, at(1))
     with pytest.raises(PolicyError, match="dry run"):
         procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(2))
@@ -363,3 +365,14 @@ def test_missing_profile_column_is_named(tmp_path):
         ScopeError, match=r"column .PAT_NOM_NAISS. does not exist in table .PAT_PATIENT."
     ):
         check_profile(load_profile("labosoft-sil4"), source.catalog(d))
+
+
+def test_small_batches_extract_every_row(ws, tmp_path, lab):
+    """Per-batch checks must not cut the source stream short (regression: they shared its
+    connection, and a 500-row batch size silently ended the stream after the first batch)."""
+    mid = write_manifest(ws, tmp_path / "m.yaml")
+    approved(ws, tmp_path / "m.yaml", lab)
+    result = procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(3), batch_rows=97)
+    index = __import__("ariane.package.reader", fromlist=["x"]).verify_package(result.package)
+    for name, entry in index.entities.items():
+        assert entry.rows == result.counts[name]["transferred"] > 0

@@ -17,8 +17,16 @@ REFUSED_COMMAND = "refused-command"
 EXTRACT_EXCEEDS_DRY_RUN = "extract-exceeds-dry-run"
 AFTER_DELETION_DATE = "after-deletion-date"
 CONCURRENT_USE = "concurrent-use"
+AGREEMENT_OVERRIDE = "agreement-override"  # a controller approves without a complete agreement
 KNOWN_ALERTS = frozenset(
-    {FAILED_LOGINS, REFUSED_COMMAND, EXTRACT_EXCEEDS_DRY_RUN, AFTER_DELETION_DATE, CONCURRENT_USE}
+    {
+        FAILED_LOGINS,
+        REFUSED_COMMAND,
+        EXTRACT_EXCEEDS_DRY_RUN,
+        AFTER_DELETION_DATE,
+        CONCURRENT_USE,
+        AGREEMENT_OVERRIDE,
+    }
 )
 
 FAILED_LOGIN_THRESHOLD = 3

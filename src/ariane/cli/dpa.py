@@ -1,4 +1,5 @@
-"""`ariane dpa`: check a processing agreement against GDPR Art. 28, draft an annex from a manifest.
+"""`ariane dpa`: check a processing agreement against GDPR Art. 28, draft an annex from a manifest,
+register a migration's agreement (the approval gate), or record a controller's override.
 
 Registered by the main application as `app.add_typer(dpa.app, name="dpa")`.
 """
@@ -16,8 +17,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from ariane.cli import common as c
 from ariane.cli.render import console, err_console
-from ariane.errors import ArianeError, UsageError
+from ariane.errors import ArianeError, PolicyError, UsageError
 
 if TYPE_CHECKING:
     from ariane.compliance.model import DpaReport, Status
@@ -116,6 +118,59 @@ def draft(
         sys.stdout.write(text)
     else:
         console.print(f"annex written to {out}; it passes `ariane dpa check`")
+
+
+@app.command("register")
+def register(
+    manifest_id: Annotated[str, typer.Argument(help="manifest id")],
+    file: Annotated[pathlib.Path, typer.Argument(help="the signed agreement: .txt .md .pdf .docx")],
+    workspace: c.WorkspaceOpt = c.DEFAULT_WS,
+) -> None:
+    """Put the processing agreement of a migration on record (operator or controller).
+
+    The agreement is checked; its SHA-256 and the check's verdicts are kept, not the document.
+    A manifest cannot be approved until an agreement with no missing element is on record, or a
+    controller records an override (`ariane dpa override`). Exit 5 if an element is missing:
+    the agreement is recorded all the same, so that the gap is on file.
+    """
+    from ariane.engine.agreement import register_agreement
+
+    ws = _run(lambda: c.workspace(workspace))
+    me = _run(lambda: c.actor(ws))
+    record = _run(lambda: register_agreement(ws, manifest_id, file, me, c.now()))
+    check = record["agreement"]["check"]
+    counts = ", ".join(f"{n} {s}" for s, n in check["summary"].items())
+    console.print(Text(f"agreement {file.name} recorded for {manifest_id}: {counts}"))
+    if check["missing"]:
+        _fail(
+            PolicyError(
+                f"missing: {', '.join(check['missing'])}; approval of {manifest_id} stays blocked "
+                "until a complete agreement is registered or a controller records an override"
+            )
+        )
+
+
+@app.command("override")
+def override(
+    manifest_id: Annotated[str, typer.Argument(help="manifest id")],
+    reason: Annotated[str, typer.Option(help="why approval may go ahead (20+ characters)")],
+    workspace: c.WorkspaceOpt = c.DEFAULT_WS,
+    password_env: Annotated[
+        str, typer.Option(help="variable holding your password (else you are prompted)")
+    ] = c.PASSWORD_ENV,
+) -> None:
+    """A controller allows approval without a complete agreement on record: signed, audited as
+    an alert, and void as soon as the manifest or the agreement on record changes."""
+    from ariane.engine.agreement import record_override
+
+    ws = _run(lambda: c.workspace(workspace))
+    me = _run(lambda: c.actor(ws))
+    pw = _run(lambda: c.secret(password_env, "your password (to sign)"))
+    done = _run(lambda: record_override(ws, manifest_id, me, pw, reason, c.now()))
+    console.print(
+        Text(f"override recorded for {manifest_id} by {done['by']}; missing: "
+             + (", ".join(done["missing"]) or "none"))
+    )  # fmt: skip
 
 
 def _render(report: DpaReport) -> None:

@@ -13,9 +13,11 @@ import typer
 from ariane import yamlio
 from ariane.cli import audit as audit_cli
 from ariane.cli import common as c
+from ariane.cli import compliance as compliance_cli
 from ariane.cli import dpa as dpa_cli
 from ariane.cli import people as people_cli
 from ariane.cli import scan as scan_cli
+from ariane.cli import serve as serve_cli
 from ariane.cli.render import (
     RichObserver,
     categories_table,
@@ -86,6 +88,8 @@ app.add_typer(people_cli.account_app, name="account")
 app.add_typer(audit_cli.app, name="audit")
 app.add_typer(scan_cli.app)
 app.add_typer(dpa_cli.app, name="dpa")
+app.command()(serve_cli.serve)
+compliance_cli.register(app)
 
 
 @app.command()

@@ -93,8 +93,15 @@ def _load_file(path: Path, out: Loaded) -> None:
 def _document(name: str, index: int, raw: bytes, out: Loaded) -> None:
     try:
         doc = _DECODER.decode(raw.decode("utf-8-sig"))
-    except ValueError:  # UnicodeDecodeError and JSONDecodeError included
+        if b"\\u" in raw:
+            # A \uD800-\uDFFF escape outside a pair decodes to a lone surrogate, which no
+            # UTF-8 column can hold: refuse the document here rather than fail the batch later.
+            json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except ValueError:  # UnicodeDecodeError, UnicodeEncodeError and JSONDecodeError included
         out.rejections.append(Rejection(name, index, None, None, "not a UTF-8 JSON document"))
+        return
+    except RecursionError:
+        out.rejections.append(Rejection(name, index, None, None, "JSON nested too deeply"))
         return
     if not isinstance(doc, dict) or not isinstance(doc.get("resourceType"), str):
         out.rejections.append(Rejection(name, index, None, None, "not a FHIR resource"))

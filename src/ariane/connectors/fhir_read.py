@@ -276,7 +276,8 @@ class _Reader:
             self._reject(item, exc.element, f"{where}{exc.element} has the wrong JSON type")
         except TargetError as exc:
             self._reject(item, None, f"{where}{exc.message}")
-        except (dec.Malformed, KeyError, TypeError, AttributeError, ValueError):
+        except (dec.Malformed, KeyError, TypeError, AttributeError, ValueError, OverflowError):
+            # OverflowError: a 400-digit JSON integer as a float, a year-1 time shifted to UTC.
             self._reject(item, None, f"{where}not shaped as FHIR R4 {rtype}")
 
     def _reject(self, item: Item, element: str | None, reason: str) -> None:

@@ -118,6 +118,9 @@ def _count(arg: str) -> int:
     if match is None:
         raise EscapeError("malformed formatting escape")
     digits = match.group(1)
+    if len(digits.lstrip("+-")) > 3:
+        # \.sp<n>\ and \.sk<n>\ expand to n characters: a few bytes must not make gigabytes.
+        raise EscapeError("formatting escape count out of range")
     return int(digits) if digits not in ("", "+", "-") else 1
 
 

@@ -171,7 +171,7 @@ class Framer:
         sep = trailer[3:4]
         declared = trailer.split(sep)[1].strip() if sep else b""
         what = "messages" if opener == b"BHS" else "batches"
-        if declared and not declared.isdigit():
+        if declared and (not declared.isdigit() or len(declared) > 18):  # int(): 4300 digits max
             reason = f"line {self._line}: {name}-1 is not a count"
         elif declared and int(declared) != batch.messages:
             reason = f"line {self._line}: declares {int(declared)} {what}, {batch.messages} found"

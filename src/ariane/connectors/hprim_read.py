@@ -227,23 +227,32 @@ class _At(Exception):
         self.record, self.field, self.reason = record, fld, reason
 
 
+def _count(text: str) -> int | None:
+    """An L record count, None unless plain ASCII digits: str.isdigit() also accepts "²", which
+    int() refuses, and int() refuses more than 4300 digits."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
 def _check_counts(codec: Codec, records: list[Record], msg: _Message) -> None:
     last = records[-1]
     f = codec.fields(last.text)
     patients, lines = get(f, 3), get(f, 4)
     if patients:
-        if not patients.strip().isdigit():
+        declared = _count(patients)
+        if declared is None:
             raise _At(last, "L.3", "P record count is not a number")
-        if int(patients) != msg.p_count:
-            raise _At(last, "L.3", f"L counts {int(patients)} P records, message has "
+        if declared != msg.p_count:
+            raise _At(last, "L.3", f"L counts {declared} P records, message has "
                       f"{msg.p_count}: not loaded")  # fmt: skip
     if lines:
-        if not lines.strip().isdigit():
+        declared = _count(lines)
+        if declared is None:
             raise _At(last, "L.4", "line count is not a number")
         physical = sum(r.physical for r in records)
         # The spec does not say whether A continuation lines count: accept either reading.
-        if int(lines) not in (physical, len(records)):
-            raise _At(last, "L.4", f"L counts {int(lines)} lines, message has {physical} "
+        if declared not in (physical, len(records)):
+            raise _At(last, "L.4", f"L counts {declared} lines, message has {physical} "
                       f"({len(records)} records): not loaded")  # fmt: skip
 
 

@@ -49,6 +49,9 @@ class SqlTargetAdapter:
     def non_null_columns(self, entity: str) -> list[str]:
         return self._t.non_null_columns(entity)
 
+    def count(self, entity: str) -> int:
+        return self._t.count(entity)
+
     def close(self) -> None:
         self._t.close()
 

@@ -19,9 +19,11 @@ from typing import Any
 
 from ariane import yamlio
 from ariane.accounts import totp
+from ariane.compliance.draft import draft_annex
 from ariane.connectors.targets import open_target
 from ariane.engine import people, procedure
 from ariane.engine.actor import Actor
+from ariane.engine.agreement import register_agreement
 from ariane.engine.progress import NullObserver, Observer
 from ariane.engine.workspace import Workspace
 from ariane.errors import UsageError
@@ -185,6 +187,11 @@ def run_demo(
     procedure.submit(ws, manifest_path, operator.actor, now())
     obs.stage("dry-run")
     dry = procedure.dry_run(ws, mid, str(source), controller.actor, now())
+    # The signed processing agreement goes on record before approval (the gate of issue 6); the
+    # demo's is the annex Ariane drafts from the manifest, which passes `dpa check`.
+    annex = directory / "agreement-annex-fr.md"
+    yamlio.write_atomic(annex, draft_annex(ws.manifest(mid), "fr").encode(), mode=0o644)
+    register_agreement(ws, mid, annex, operator.actor, now())
     procedure.approve(ws, mid, controller.actor, controller.password, now())
     extracted = procedure.extract(ws, mid, str(source), operator.actor, sender_pass, now(), obs)
     sender = ws.keys.public(SENDER_KEY)

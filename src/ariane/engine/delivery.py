@@ -7,6 +7,7 @@ and its manifest carries a valid controller approval by someone other than its a
 from __future__ import annotations
 
 import datetime as dt
+import json
 import pathlib
 from typing import Any
 
@@ -18,7 +19,7 @@ from ariane.engine.actor import Actor, audited, require_role
 from ariane.engine.approvals import verify_approval
 from ariane.engine.progress import NullObserver, Observer
 from ariane.engine.workspace import Workspace
-from ariane.errors import PolicyError, ReconcileError, UsageError
+from ariane.errors import PolicyError, ReconcileError, TargetError, UsageError
 from ariane.model.entities import ENTITIES, ORDER
 from ariane.package.reader import OpenedPackage, open_package, verify_package
 from ariane.reconcile.digest import table_digests
@@ -64,9 +65,13 @@ def load(
         if st.get("package") and pathlib.Path(st["package"]).resolve() != package.resolve():
             raise UsageError(f"package {package} is not the one extracted for {mid}")
         target.prepare()
-        loaded: dict[str, int] = {}
+        progress_path = ws.migration_dir(mid) / "load-progress.json"
+        progress = _progress(progress_path, pkg.index.package_id, target.describe())
+        loaded: dict[str, int] = dict(progress["entities"])
+        if loaded:
+            ev.details = {"resumed": sorted(loaded)}
         for name in ORDER:
-            if name not in pkg.index.entities:
+            if name not in pkg.index.entities or name in loaded:
                 continue
             obs.stage(f"load {name}", pkg.index.entities[name].rows)
 
@@ -75,8 +80,11 @@ def load(
                     obs.advance(b.num_rows)
                     yield b
 
-            loaded[name] = target.load(name, pkg.schema(name), tracked())
+            loaded[name] = _load_entity(target, name, pkg, tracked(), bool(progress["entities"]))
+            progress["entities"] = loaded
+            ws.write_json(progress_path, progress)  # each entity's load is one transaction
         target.close()
+        progress_path.unlink(missing_ok=True)
         report = {
             "package_id": pkg.index.package_id,
             "target": target.describe(),
@@ -89,6 +97,35 @@ def load(
         ev.details = {"target": target.describe(), "loaded": loaded}
     ws.audit.checkpoint(now, actor.name, actor.os_user, actor.host, key_name, keys.signing_key)
     return loaded
+
+
+def _progress(path: pathlib.Path, package_id: str, target: str) -> dict[str, Any]:
+    """What an interrupted load of this package into this target already committed."""
+    if path.exists():
+        data: dict[str, Any] = json.loads(path.read_text("utf-8"))
+        if data.get("package_id") == package_id and data.get("target") == target:
+            return data
+    return {"package_id": package_id, "target": target, "entities": {}}
+
+
+def _load_entity(
+    target: Target, name: str, pkg: OpenedPackage, batches: Any, resuming: bool
+) -> int:
+    """Load one entity; when resuming, a primary-key clash on an entity whose commit raced the
+    crash means its rows are already there: reconciliation then proves it exactly."""
+    expected = pkg.index.entities[name].rows
+    try:
+        return target.load(name, pkg.schema(name), batches)
+    except TargetError as e:
+        count = getattr(target, "count", None)
+        if (
+            resuming
+            and "primary key" in e.message
+            and count is not None
+            and count(name) >= expected
+        ):
+            return expected
+        raise
 
 
 def _compare(name: str, entry: Any, target: Target, con: Any) -> tuple[dict[str, Any], list[str]]:

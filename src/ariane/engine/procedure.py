@@ -16,6 +16,7 @@ from typing import Any
 from ariane import yamlio
 from ariane.accounts.auth import unlock_signing_key
 from ariane.audit import alerts
+from ariane.compliance.gate import require_agreement
 from ariane.connectors import source as source_mod
 from ariane.crypto.digest import canonical_digest, sha256_hex
 from ariane.crypto.keys import PublicKeys, UnlockedKeys
@@ -33,6 +34,7 @@ from ariane.manifest.load import load_manifest, manifest_digest, manifest_docume
 from ariane.manifest.schema import Manifest
 from ariane.manifest.validate import verify_manifest
 from ariane.model.entities import ENTITIES, ORDER
+from ariane.package.layout import partial_dir
 from ariane.package.purge import purge_package
 from ariane.package.writer import PackageWriter
 from ariane.profiles.load import load_profile
@@ -64,11 +66,11 @@ def submit(ws: Workspace, path: pathlib.Path, actor: Actor, now: dt.datetime) ->
         ev.details = {"digest": digest}
         if (mdir / "state.json").exists():
             st = ws.state(manifest.id)
-            if st["state"] not in ("draft", "approved"):
+            if st["state"] not in ("draft", "approved", "rejected"):
                 raise PolicyError(
                     f"manifest {manifest.id} is {st['state']}; it can no longer change"
                 )
-            if st["digest"] == digest:
+            if st["digest"] == digest and st["state"] != "rejected":
                 return digest
         mdir.mkdir(parents=True, exist_ok=True)
         yamlio.write_atomic(mdir / "manifest.yaml", manifest_yaml(manifest).encode())
@@ -95,6 +97,8 @@ def approve(ws: Workspace, mid: str, actor: Actor, password: str, now: dt.dateti
         key = unlock_signing_key(ws.accounts, actor.name, password, now)
         approval = sign_approval(key, "manifest", mid, digest, actor.name, now)
         verify_approval(approval, ws.accounts, "manifest", mid, digest, manifest.author)
+        agreement = require_agreement(ws, mid, manifest.author, digest)  # raises: no agreement
+        ev.details = {"digest": digest, "agreement": agreement}
         st = {**st, "approvals": [*st["approvals"], approval], "approved_digest": digest}
         ws.set_state(mid, st, "approved", actor.name, now)
     checkpoint(ws, actor, now, actor.name, key)
@@ -200,9 +204,24 @@ def extract(
         if dry["digest"] != digest:
             raise PolicyError(f"the last dry run of {mid} was of another version; run it again")
         sender = ws.keys.unlock(manifest.processor.signing_key, sender_passphrase)
-        package_id = f"{mid}-{now.strftime('%Y%m%dT%H%M%S')}"
+        run = st.get("extracting")
+        if run is None or run["digest"] != digest:
+            # Recorded before any byte is written, so that a killed run can be resumed.
+            package_id = f"{mid}-{now.strftime('%Y%m%dT%H%M%S')}"
+            run = {
+                "digest": digest,
+                "package_id": package_id,
+                "package": str(out or ws.packages_dir() / package_id),
+                "created_at": now.isoformat(),
+            }
+            st = {**st, "extracting": run}
+            ws.write_json(ws.migration_dir(mid) / "state.json", st)
+        else:
+            ev.details = {"resumed": True}
+        package_id = run["package_id"]
         ev.package = package_id
-        target = out or ws.packages_dir() / package_id
+        target = pathlib.Path(run["package"])
+        created = dt.datetime.fromisoformat(run["created_at"])
         counts = _seal(
             ws,
             mid,
@@ -213,7 +232,7 @@ def extract(
             sender,
             target,
             package_id,
-            now,
+            created,
             observer or NullObserver(),
             batch_rows,
         )
@@ -234,8 +253,10 @@ def extract(
             "index_sha256": index_sha256,
         }
         ws.write_json(ws.migration_dir(mid) / "extract.json", report)
-        ws.set_state(mid, {**st, "package": str(target)}, "extracted", actor.name, now)
+        done = {k: v for k, v in st.items() if k != "extracting"}
+        ws.set_state(mid, {**done, "package": str(target)}, "extracted", actor.name, now)
         ev.details = {
+            **(ev.details or {}),
             "digest": digest,
             "index_sha256": index_sha256,
             "transferred": {k: v["transferred"] for k, v in counts.items()},
@@ -280,9 +301,13 @@ def _seal(
                 sender=sender,
                 created_at=now,
                 package_id=package_id,
+                resume=True,
             ) as writer:
                 for name in ORDER:
                     if not session.plan.entities[name].selected:
+                        continue
+                    if name in writer.completed:
+                        _check_unchanged(writer, name, counts[name])
                         continue
                     expected = counts[name]["transferred"]
                     obs.stage(f"extract {name}", expected)
@@ -313,6 +338,16 @@ def _seal(
     return counts
 
 
+def _check_unchanged(writer: PackageWriter, name: str, partition_now: Any) -> None:
+    """A resumed entity was sealed by the interrupted run: the source must not have moved."""
+    sealed = writer.entry(name).stats.get("partition")
+    if sealed != partition_now:
+        raise IntegrityError(
+            f"{name}: the source changed since the interrupted extraction; "
+            "purge the partial package and extract again"
+        )
+
+
 def purge(
     ws: Workspace,
     mid: str,
@@ -333,6 +368,10 @@ def purge(
         pkg = pathlib.Path(st["package"]) if st.get("package") else None
         if pkg is not None and pkg.exists():
             destroyed += purge_package(pkg)
+        if st.get("extracting"):  # an interrupted extraction's sealed parts
+            partial = partial_dir(pathlib.Path(st["extracting"]["package"]))
+            if partial.exists():
+                destroyed += purge_package(partial)
         secret = ws.migration_dir(mid) / "secret.age"
         if secret.exists():
             destroyed.append(destroy_file(secret))

@@ -39,14 +39,17 @@ from ariane.manifest.schema import ID_PATTERN, Manifest
 FORMAT = "ariane.workspace/1"
 
 # The procedure (DESIGN §2). A step may only follow one of the states listed for it.
-STATES = ("draft", "approved", "extracted", "loaded", "reconciled", "purged")
+# "rejected" leaves the line: a controller refused the draft (engine.review); the author may
+# submit a new version, which starts again as a draft.
+STATES = ("draft", "rejected", "approved", "extracted", "loaded", "reconciled", "purged")
 ALLOWED_FROM: dict[str, tuple[str, ...]] = {
     "approve": ("draft",),
+    "reject": ("draft",),
     "dry-run": ("draft", "approved"),
     "extract": ("approved",),
     "load": ("extracted", "loaded", "reconciled"),  # one package may feed several targets
     "reconcile": ("loaded", "reconciled"),
-    "purge": ("extracted", "loaded", "reconciled"),
+    "purge": ("approved", "extracted", "loaded", "reconciled"),  # approved: an abandoned run
 }
 
 

@@ -31,15 +31,25 @@ DEFAULT_BATCH_ROWS = 64 * 1024
 _CHUNK = 1 << 20
 
 
+def _open_regular(path: Path, missing: str, irregular: str) -> int:
+    """A descriptor on a regular file. O_NONBLOCK: opening a FIFO must not wait for a writer;
+    the type is checked before fdopen, which raises IsADirectoryError on a directory."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        raise IntegrityError(missing) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise IntegrityError(irregular)
+    return fd
+
+
 def _read(root: Path, name: str) -> bytes:
     """A package file's bytes; missing or not a regular file is an integrity failure."""
-    try:
-        fd = os.open(root / name, os.O_RDONLY | os.O_NOFOLLOW)
-    except (FileNotFoundError, OSError):
-        raise IntegrityError(f"{name} is missing from the package") from None
+    fd = _open_regular(
+        root / name, f"{name} is missing from the package", f"{name} is not a regular file"
+    )
     with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise IntegrityError(f"{name} is not a regular file")
         return f.read()
 
 
@@ -91,15 +101,12 @@ def _check_manifest(raw: bytes, index: PackageIndex) -> tuple[dict[str, Any], li
     return doc["manifest"], doc["approvals"]
 
 
-def _check_part_file(root: Path, part: Part) -> None:
-    try:
-        fd = os.open(root / part.file, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
-        raise IntegrityError(f"part {part.file} is missing") from None
+def check_part_file(root: Path, part: Part) -> None:
+    fd = _open_regular(
+        root / part.file, f"part {part.file} is missing", f"part {part.file} is not a regular file"
+    )
     digest = Sha256()
     with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise IntegrityError(f"part {part.file} is not a regular file")
         if os.fstat(fd).st_size != part.ciphertext_size:
             raise IntegrityError(f"part {part.file} has the wrong size")
         while chunk := f.read(_CHUNK):
@@ -132,7 +139,7 @@ def _verify(path: Path, sender: PublicKeys | None) -> _Verified:
     manifest, approvals = _check_manifest(_read(path, MANIFEST_FILE), index)
     for entry in index.entities.values():
         for part in entry.parts:
-            _check_part_file(path, part)
+            check_part_file(path, part)
     return _Verified(index, manifest, approvals)
 
 

@@ -41,6 +41,7 @@ from ariane.package.layout import (
     part_file,
     partial_dir,
 )
+from ariane.package.progress import PROGRESS_FILE, record_progress, resume_partial
 from ariane.package.purge import purge_package
 
 DEFAULT_PART_ROWS = 500_000
@@ -107,6 +108,7 @@ class PackageWriter:
         package_id: str,
         part_rows: int = DEFAULT_PART_ROWS,
         manifest_id: str | None = None,
+        resume: bool = False,
     ) -> None:
         if out_dir.exists() or out_dir.is_symlink():
             raise UsageError(f"package directory already exists: {out_dir.name}")
@@ -142,16 +144,32 @@ class PackageWriter:
             "manifest_digest": manifest_digest,
             "manifest_file_sha256": sha256_hex(manifest_bytes),
         }
-        if self._partial.exists() or self._partial.is_symlink():
-            raise UsageError(f"a partial package is in the way: {self._partial.name} (purge it)")
-        make_private_dir(self._partial)
         self._state = "open"
+        if resume and (self._partial / PROGRESS_FILE).is_file():
+            # A run killed mid-way left entities sealed and recorded: keep what verifies.
+            self._entities = resume_partial(self._partial, manifest_bytes, self._head)
+            return
+        if self._partial.exists() or self._partial.is_symlink():
+            if not resume:
+                raise UsageError(
+                    f"a partial package is in the way: {self._partial.name} (purge it)"
+                )
+            purge_package(self._partial)
+        make_private_dir(self._partial)
         try:
             make_private_dir(self._partial / PARTS_DIR)
             write_new_file(self._partial / MANIFEST_FILE, manifest_bytes)
         except BaseException:
             self.abort()
             raise
+
+    def entry(self, entity: str) -> EntityEntry:
+        return self._entities[entity]
+
+    @property
+    def completed(self) -> frozenset[str]:
+        """Entities already sealed (by this run, or by an interrupted one being resumed)."""
+        return frozenset(self._entities)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -193,6 +211,7 @@ class PackageWriter:
         self._check_open()
         try:
             self._entities[entity] = self._write_entity(entity, schema, batches, stats)
+            record_progress(self._partial, self._head, self._entities)
         except BaseException:
             self.abort()
             raise
@@ -285,6 +304,7 @@ class PackageWriter:
             **self._head,
         )
         data = index.to_bytes()
+        (self._partial / PROGRESS_FILE).unlink(missing_ok=True)  # a package lists every file
         write_new_file(self._partial / INDEX_FILE, data)
         signature = signature_to_text(self._sender.sign(data)) + "\n"
         write_new_file(self._partial / SIGNATURE_FILE, signature.encode("ascii"))

@@ -58,9 +58,15 @@ def stream_entity(
     check_sql = plan.check_sql(entity, CHECK_BATCH)
 
     def batches() -> Iterator[pa.RecordBatch]:
-        reader = session.query(
-            plan.select_sql(entity, maps), f"extracting {entity}"
-        ).to_arrow_reader(batch_rows)
+        # The stream runs on its own cursor: the per-batch checks query the session's
+        # connection, and a new query on a connection cuts short the result it was streaming.
+        cursor = session.con.cursor()
+        try:
+            reader = cursor.execute(plan.select_sql(entity, maps)).to_arrow_reader(batch_rows)
+        except duckdb.Error:
+            from ariane.errors import SourceError
+
+            raise SourceError(f"the source query failed while extracting {entity}") from None
         while True:
             try:
                 batch = reader.read_next_batch()
@@ -128,4 +134,5 @@ def _transform(
 
 
 def new_digest_connection() -> duckdb.DuckDBPyConnection:
-    return duck.connect("256MB", threads=1)
+    # Digests (MD5 per value) are the costliest step after reading: let them use every core.
+    return duck.connect("512MB")

@@ -10,6 +10,7 @@ into SQL text of its own (quotes are escaped by the renderer, not by us).
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import sqlglot
 from sqlglot import exp
@@ -24,6 +25,10 @@ _TEMPORAL_TYPES = (
     exp.DataType.Type.DATE,
     exp.DataType.Type.TIMESTAMP,
     exp.DataType.Type.TIMESTAMPNTZ,
+)
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_TIMESTAMP_TEXT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)?"
 )
 MAX_LENGTH = 4000
 MAX_NODES = 500
@@ -58,10 +63,15 @@ def parse_filter(entity: Entity, text: str) -> Filter:
         raise ScopeError(f"{where} is empty; omit it to select every row")
     if len(text) > MAX_LENGTH:
         raise ScopeError(f"{where} is longer than {MAX_LENGTH} characters")
+    if "\x00" in text:
+        # DuckDB reads a query as a C string: a NUL inside a literal would cut the query short.
+        raise ScopeError(f"{where} contains a NUL character")
     try:
         statements = sqlglot.parse(text, dialect="duckdb")
     except (ParseError, TokenError):
         raise ScopeError(f"{where} is not a valid expression") from None
+    except RecursionError:  # sqlglot's parser recurses once per nesting level
+        raise ScopeError(f"{where} is nested too deeply") from None
     if len(statements) != 1 or statements[0] is None:
         raise ScopeError(f"{where} must be a single expression")
     tree = statements[0]
@@ -155,7 +165,7 @@ def _check_literal(entity: Entity, col: str, node: exp.Expr, where: str) -> None
             and node.this.is_string
             and node.to.this in _TEMPORAL_TYPES
         ):
-            _check_temporal(str(node.this.this), where, col)
+            _check_temporal(str(node.this.this), node.to.this == exp.DataType.Type.DATE, where, col)
             return
         raise ScopeError(
             f"{where}: {col} is a {kind.lower()}; compare it with DATE 'YYYY-MM-DD' "
@@ -164,8 +174,13 @@ def _check_literal(entity: Entity, col: str, node: exp.Expr, where: str) -> None
     raise ScopeError(f"{where}: {col} cannot be filtered")
 
 
-def _check_temporal(text: str, where: str, col: str) -> None:
+def _check_temporal(text: str, is_date: bool, where: str, col: str) -> None:
+    # Python's fromisoformat takes forms DuckDB refuses at extraction ('20240101', '2024-W01-1')
+    # or reads otherwise (it drops a TIMESTAMP's offset, truncates a DATE's time): only the
+    # forms both read alike pass.
     try:
+        if not (_DATE_TEXT if is_date else _TIMESTAMP_TEXT).fullmatch(text):
+            raise ValueError
         dt.datetime.fromisoformat(text)
     except ValueError:
         raise ScopeError(f"{where}: the date compared with {col} is not an ISO date") from None

@@ -207,7 +207,7 @@ def _scope_request_sql(filters: dict[str, Filter]) -> str:
         join = f"JOIN {view_name('patient')} p ON p.patient_id = x.patient_id"
         where.append(f"COALESCE(({filters['patient'].sql('p')}), FALSE)")
     return (
-        f"CREATE TEMP TABLE {SCOPE_REQUEST} AS SELECT x.request_id, x.patient_id, x.prescriber_id "
+        f"CREATE TABLE {SCOPE_REQUEST} AS SELECT x.request_id, x.patient_id, x.prescriber_id "
         f"FROM {view_name('request')} x {join} WHERE {' AND '.join(where) or 'TRUE'}"
     )
 

@@ -45,7 +45,7 @@ class ScopeSession:
                     sql = compile_view(profile, ENTITIES[name], self.catalog)
                 else:
                     sql = _empty_view(name)
-                self.con.execute(f"CREATE TEMP VIEW {view_name(name)} AS {sql}")
+                self.con.execute(f"CREATE VIEW {view_name(name)} AS {sql}")
             self._execute(self.plan.scope_request_sql, "selecting the requests in scope")
         except BaseException:
             self.con.close()
@@ -57,7 +57,7 @@ class ScopeSession:
             "_loinc_arrow",
             pa.table({"code": list(table), "category": list(table.values())}),
         )
-        self.con.execute(f"CREATE TEMP TABLE {LOINC_TABLE} AS SELECT * FROM _loinc_arrow")
+        self.con.execute(f"CREATE TABLE {LOINC_TABLE} AS SELECT * FROM _loinc_arrow")
         self.con.unregister("_loinc_arrow")
         local = self.profile.local_codes
         self.con.register(
@@ -71,7 +71,7 @@ class ScopeSession:
                 }
             ),
         )
-        self.con.execute(f"CREATE TEMP TABLE {LOCAL_TABLE} AS SELECT * FROM _local_arrow")
+        self.con.execute(f"CREATE TABLE {LOCAL_TABLE} AS SELECT * FROM _local_arrow")
         self.con.unregister("_local_arrow")
 
     def _execute(self, sql: str, doing: str) -> duckdb.DuckDBPyConnection:

@@ -44,7 +44,7 @@ def build_maps(session: ScopeSession, secret: bytes) -> dict[str, dict[str, str]
 
         table = pa.table({"src": values, "pseudo": pseudonyms(secret, domain, values)})
         session.con.register("_pmap_arrow", table)
-        session.con.execute(f"CREATE TEMP TABLE {map_table(domain)} AS SELECT * FROM _pmap_arrow")
+        session.con.execute(f"CREATE TABLE {map_table(domain)} AS SELECT * FROM _pmap_arrow")
         session.con.unregister("_pmap_arrow")
     out: dict[str, dict[str, str]] = {}
     for name, ep in plan.entities.items():

@@ -542,25 +542,49 @@ def test_notes_and_segments_that_map_to_nothing_are_counted(tmp_path: Path) -> N
 
 # --- robustness -----------------------------------------------------------------------------
 
-_VALID = ("FHS|^~\\&\rBHS|^~\\&\r" + message(
-    1, "PID|1||P1^^^^PI~N^^^^INS||Doe^J^^^^^L~B^^^^^^M||19800101|F|||a^^b^^c||1^PRN^PH",
-    seg("ORC", {1: "RE", 2: "R1", 12: "M1^X^Y~9^X^Y^^^^^^&1.2.250.1.71.4.2.1", 21: "S"}),
-    seg("OBR", {2: "R1", 7: "20240101", 14: "202401011200-0500", 16: "M1"}), "NTE|1||n\\.br\\",
-    "ZNT|C1|2024", seg("OBX", {1: "1", 2: "SN", 3: "A^a^LN^B^b^L", 5: "<^5", 7: "1-2",
-                               16: "M1", 19: "2024", 21: "X1"}),
-    "ZOB|t", "NTE|1||m", "SPM|1|||||||||||||||||2024|2024", "ZPR|M1|s",
-) + "BTS|1\rFTS|1\r").encode()
+_VALID = (
+    "FHS|^~\\&\rBHS|^~\\&\r"
+    + message(
+        1,
+        "PID|1||P1^^^^PI~N^^^^INS||Doe^J^^^^^L~B^^^^^^M||19800101|F|||a^^b^^c||1^PRN^PH",
+        seg("ORC", {1: "RE", 2: "R1", 12: "M1^X^Y~9^X^Y^^^^^^&1.2.250.1.71.4.2.1", 21: "S"}),
+        seg("OBR", {2: "R1", 7: "20240101", 14: "202401011200-0500", 16: "M1"}),
+        "NTE|1||n\\.br\\",
+        "ZNT|C1|2024",
+        seg(
+            "OBX",
+            {
+                1: "1",
+                2: "SN",
+                3: "A^a^LN^B^b^L",
+                5: "<^5",
+                7: "1-2",
+                16: "M1",
+                19: "2024",
+                21: "X1",
+            },
+        ),
+        "ZOB|t",
+        "NTE|1||m",
+        "SPM|1|||||||||||||||||2024|2024",
+        "ZPR|M1|s",
+    )
+    + "BTS|1\rFTS|1\r"
+).encode()
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, len(_VALID)), st.integers(0, 3), st.binary(max_size=3)),
-                max_size=4))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, len(_VALID)), st.integers(0, 3), st.binary(max_size=3)), max_size=4
+    )
+)
 def test_mutated_input_never_crashes_the_reader(edits: list[tuple[int, int, bytes]]) -> None:
     import tempfile
 
     data = _VALID
     for at, cut, insert in edits:
-        data = data[:at] + insert + data[at + cut:]
+        data = data[:at] + insert + data[at + cut :]
     with tempfile.TemporaryDirectory() as tmp:
         batch = read_text(Path(tmp), data)
     for rejection in batch.rejections:

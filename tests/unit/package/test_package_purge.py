@@ -57,6 +57,7 @@ def test_purge_partial_package(tmp_path: Path) -> None:
         "manifest.json",
         "patient-00000.parquet.age",
         "patient-00001.parquet.age",
+        "progress.json",  # the resume checkpoint written after each sealed entity
     ]
     assert list(tmp_path.iterdir()) == []
 
