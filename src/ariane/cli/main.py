@@ -561,6 +561,11 @@ def demo(
         f"Audit log: {a.events} events, {a.checkpoints} signed checkpoints "
         f"({', '.join(sorted(a.signers))}), chain verified; head {a.head_hash[:16]}…"
     )
+    console.print(
+        f"Processing agreement: drafted from the manifest, checked (no Art. 28 element "
+        f"missing) and on record; procedure report: {directory / 'report.pdf'} "
+        f"(and report.html)"
+    )
     console.print("[bold green]Every step verified.[/bold green]")
 
 

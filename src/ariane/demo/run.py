@@ -230,4 +230,9 @@ def run_demo(
         ws, mid, controller.actor, controller.password, now(), (RECIPIENT_KEY,)
     )
     result.audit = ws.audit.verify(ws.trusted_keys())
+    # The evidence a DPO or an inspector asks for: the procedure report, counts only.
+    from ariane.compliance.report import render_html, render_pdf
+
+    (directory / "report.html").write_text(render_html(ws, mid), "utf-8")
+    (directory / "report.pdf").write_bytes(render_pdf(ws, mid))
     return result
