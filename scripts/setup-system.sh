@@ -9,16 +9,14 @@
 # Idempotent: does nothing when all are present. Needs root or sudo for apt-get.
 set -euo pipefail
 
-have_lib() { "$(command -v ldconfig || echo /sbin/ldconfig)" -p 2>/dev/null | grep -q "$1"; }
-
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v age >/dev/null 2>&1 || need+=(age)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
-have_lib libpango-1.0.so.0 || need+=(libpango-1.0-0)
-have_lib libpangoft2-1.0.so.0 || need+=(libpangoft2-1.0-0)
-have_lib libharfbuzz-subset.so.0 || need+=(libharfbuzz-subset0)
+for pkg in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
+done
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 [ ${#need[@]} -eq 0 ] && exit 0
