@@ -13,7 +13,9 @@ from typing import Annotated, NoReturn, TypeVar
 import typer
 from rich.table import Table
 
+from ariane.cli import common as cc
 from ariane.cli.render import RichObserver, console, err_console
+from ariane.engine.actor import audited, require_role
 from ariane.errors import ArianeError, UsageError
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
@@ -110,6 +112,7 @@ def scan(
     agreement: Annotated[str | None, typer.Option(help="processing agreement reference")] = None,
     agreement_date: Annotated[str | None, typer.Option(help="agreement date YYYY-MM-DD")] = None,
     delete_by: Annotated[str | None, typer.Option(help="destruction date YYYY-MM-DD")] = None,
+    workspace: cc.WorkspaceOpt = cc.DEFAULT_WS,
 ) -> None:
     """Scan a source: per column its data category, confidence and evidence (counts, never values);
     write the data map, a draft profile and a draft manifest that selects nothing sensitive."""
@@ -117,8 +120,21 @@ def scan(
     from ariane.discover.scan import scan_source
 
     today = dt.datetime.now(dt.UTC).date()
+    # Scanning reads samples of personal data: an operator's act, recorded like any other.
+    ws = _run(lambda: cc.workspace(workspace))
+    me = _run(lambda: cc.actor(ws))
 
     def go() -> tuple[object, object]:
+        with audited(ws, me, "scan", cc.now()) as ev:
+            require_role(ws, me, ("operator",), cc.now())
+            report, written = _scan_and_write()
+            if isinstance(report, ScanReport):
+                ev.details = {"tables": len(report.schema.tables), "columns": len(report.columns)}
+            return report, written
+
+    from ariane.discover.scan import ScanReport
+
+    def _scan_and_write() -> tuple[object, object]:
         parties = Parties(
             manifest_id=manifest_id,
             author=author or PLACEHOLDER,
@@ -145,7 +161,6 @@ def scan(
 
     report, written = _run(go)
     from ariane.discover.outputs import Written
-    from ariane.discover.scan import ScanReport
 
     assert isinstance(report, ScanReport) and isinstance(written, Written)
     console.print(datamap_table(report))

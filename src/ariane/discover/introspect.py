@@ -28,8 +28,13 @@ class OpenSource:
     """A DuckDB connection with the source attached as `src`; close it when done."""
 
     con: duckdb.DuckDBPyConnection
-    kind: str  # sqlite | postgres | csv
+    kind: str  # sqlite | postgres | csv | hl7v2 | hprim | fhir
     location: str  # printable
+
+    @property
+    def staged(self) -> bool:
+        """CSV files and message folders live in DuckDB itself: sample them with DuckDB."""
+        return self.kind not in ("sqlite", "postgres")
 
     def close(self) -> None:
         self.con.close()
@@ -67,6 +72,17 @@ def _connect(memory_limit: str) -> duckdb.DuckDBPyConnection:
 
 def open_source(ref: str, memory_limit: str = duck.DEFAULT_MEMORY_LIMIT) -> OpenSource:
     """`ref`: a SQLite file, a postgresql:// URL, or a folder of .csv files (or one .csv file)."""
+    if ref.partition(":")[0] in src.MESSAGE_KINDS:
+        # A folder of messages: staged as canonical tables by Ariane's readers, then scanned
+        # like any in-memory database.
+        ref_ = src.parse_source(ref)
+        con = _connect(memory_limit)
+        try:
+            src.attach(con, ref_)
+        except BaseException:
+            con.close()
+            raise
+        return OpenSource(con, ref_.kind, ref_.describe())
     path = pathlib.Path(ref.removeprefix("sqlite://").removeprefix("sqlite:"))
     is_url = ref.startswith(("postgresql://", "postgres://"))
     if not is_url and (path.is_dir() or path.suffix.lower() == ".csv"):

@@ -122,7 +122,7 @@ def key_index(source: OpenSource, table: TableInfo, column: str, sample: ColumnS
                 frozenset(str(r[0]) for r in rows if r[0] is not None),
                 shapes,
             )
-        if sample.numeric_type and source.kind != "csv":
+        if sample.numeric_type and not source.staged:
             # min and max apart: each is a seek in the key's index; the count is the table's.
             name = source.native_table(table.name)
             sql = f"SELECT (SELECT min({ident}) FROM {name}), (SELECT max({ident}) FROM {name})"

@@ -45,7 +45,7 @@ def _draw(
     source: OpenSource, table: TableInfo, names: Sequence[str], rows: int, seed: int
 ) -> list[tuple[str | None, ...]]:
     con = source.con
-    if source.kind == "csv":
+    if source.staged:
         cols = ", ".join(f"CAST({pg_ident(n)} AS VARCHAR)" for n in names)
         sql = f"SELECT {cols} FROM {source.duck_table(table.name)}"
         if table.rows > rows:
@@ -100,7 +100,7 @@ def _top_up(
     source: OpenSource, table: TableInfo, column: str, have: tuple[str, ...], want: int
 ) -> tuple[str, ...]:
     ident = pg_ident(column)
-    if source.kind == "csv":
+    if source.staged:
         sql = (
             f"SELECT CAST({ident} AS VARCHAR) FROM {source.duck_table(table.name)} "
             f"WHERE {ident} IS NOT NULL AND trim(CAST({ident} AS VARCHAR)) <> '' LIMIT {want}"

@@ -199,7 +199,7 @@ class OpenedPackage:
             raise IntegrityError(f"part {part.file} does not match its plaintext hash")
         try:
             parquet = pq.ParquetFile(pa.BufferReader(plain))
-        except (pa.ArrowException, OSError):
+        except (pa.ArrowException, OSError, ValueError):  # a non-UTF-8 name: UnicodeDecodeError
             raise IntegrityError(f"part {part.file} is not a Parquet file") from None
         schema = parquet.schema_arrow
         columns = [(f.name, str(f.type)) for f in schema]
@@ -228,7 +228,7 @@ class OpenedPackage:
                 for batch in parquet.iter_batches(batch_size=batch_rows):
                     rows += batch.num_rows
                     yield batch
-            except (pa.ArrowException, OSError):
+            except (pa.ArrowException, OSError, ValueError):
                 raise IntegrityError(f"part {part.file} is not a valid Parquet file") from None
             if rows != part.rows:
                 raise IntegrityError(f"part {part.file} does not have the rows the index lists")

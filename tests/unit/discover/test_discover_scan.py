@@ -125,10 +125,70 @@ def test_renamed_columns_are_detected_and_profiled(renamed):
     check_profile(draft, src.catalog(con))
 
 
+@pytest.fixture(scope="module")
+def operator_session(tmp_path_factory):
+    """A workspace with an operator logged in: scanning is an operator's audited act."""
+    import datetime as dt
+    import urllib.parse
+
+    from ariane.accounts import totp
+    from ariane.crypto.sealing_key import Argon2Cost
+    from ariane.engine import people
+    from ariane.engine.actor import Actor
+    from ariane.engine.workspace import Workspace
+
+    root = tmp_path_factory.mktemp("scanws")
+    ws = Workspace.open(root / "ws", create=True, cost=Argon2Cost(1, 8, 1))
+    now = dt.datetime.now(dt.UTC)
+    pw = "Disc0very-Pa55word!-Zq9#"
+    made = ws.accounts.create("olivia.scan", "Olivia Scan", ["operator"], pw, now, by="test")
+    seed = urllib.parse.parse_qs(urllib.parse.urlparse(made.totp_uri).query)["secret"][0]
+    place = Actor("-", __import__("getpass").getuser(), __import__("socket").gethostname())
+    login = people.login(ws, "olivia.scan", pw, totp.code_at(seed, now), place, now)
+    home = root / "home"
+    (home / "sessions").mkdir(parents=True)
+    (home / "sessions" / f"{ws.id}.token").write_text(login.token)
+    return ws, home
+
+
+@pytest.fixture(autouse=True)
+def _session_env(operator_session, monkeypatch):
+    ws, home = operator_session
+    monkeypatch.setenv("ARIANE_HOME", str(home))
+    monkeypatch.setenv("ARIANE_WORKSPACE", str(ws.root))
+
+
 def run_cli(args):
     app = typer.Typer()
     app.add_typer(scan_cli.app)
     return CliRunner().invoke(app, args)
+
+
+def test_scan_needs_an_operator_session_and_is_audited(
+    lab, tmp_path, operator_session, monkeypatch
+):
+    ws, _ = operator_session
+    r = run_cli(["scan", str(lab), "--out", str(tmp_path / "o1"), "--no-count-sensitive"])
+    assert r.exit_code == 0, r.output
+    assert [e.action for e in ws.audit.events()][-1] == "scan"
+    monkeypatch.setenv("ARIANE_HOME", str(tmp_path / "nobody"))
+    r = run_cli(["scan", str(lab), "--out", str(tmp_path / "o2")])
+    assert r.exit_code == 2 and "not logged in" in " ".join(r.output.split())
+
+
+@pytest.mark.parametrize(
+    ("fmt", "folder"),
+    [("hl7v2", "hl7v2/microsoft-fhir-converter"), ("hprim", "hprim"), ("fhir", "fhir-r4")],
+)
+def test_message_folders_scan_like_databases(fixtures_dir, tmp_path, fmt, folder):
+    out = tmp_path / "o"
+    r = run_cli(["scan", f"{fmt}:{fixtures_dir / folder}", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    import json
+
+    data = json.loads((out / "datamap.json").read_text())
+    tables = {t["table"] for t in data["tables"] if t["rows"]}
+    assert {"patient", "result"} <= tables
 
 
 def personal_values(lab):
