@@ -76,6 +76,12 @@ class SurplusError(ArianeError):
     exit_code = 11
 
 
+class StorageError(ArianeError):
+    """A local file could not be written or read: disk full, read-only file system, permissions."""
+
+    exit_code = 12
+
+
 EXIT_CODES: dict[str, int] = {
     cls.__name__: cls.exit_code
     for cls in (
@@ -90,5 +96,6 @@ EXIT_CODES: dict[str, int] = {
         TargetError,
         ReconcileError,
         SurplusError,
+        StorageError,
     )
 }

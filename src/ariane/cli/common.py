@@ -17,7 +17,7 @@ import typer
 from ariane.cli.render import err_console
 from ariane.engine.actor import Actor
 from ariane.engine.workspace import Workspace
-from ariane.errors import ArianeError, UsageError
+from ariane.errors import ArianeError, StorageError, UsageError
 
 T = TypeVar("T")
 
@@ -45,6 +45,14 @@ def run(fn: Callable[[], T]) -> T:
         return fn()
     except ArianeError as e:
         fail(e)
+    except OSError as e:
+        # A disk or file-system failure outside the library's own checks: say what, not where
+        # in the code; file names are ids, never patient values.
+        fail(
+            StorageError(
+                f"{e.strerror or type(e).__name__}" + (f": {e.filename}" if e.filename else "")
+            )
+        )
 
 
 def fail(e: ArianeError) -> NoReturn:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import pathlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
 import pyarrow as pa
@@ -51,6 +51,9 @@ class SqlTargetAdapter:
 
     def count(self, entity: str) -> int:
         return self._t.count(entity)
+
+    def iter_batches(self, entity: str, columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
+        return self._t.iter_batches(entity, columns)
 
     def close(self) -> None:
         self._t.close()

@@ -22,7 +22,7 @@ from ariane.engine.workspace import Workspace
 from ariane.errors import PolicyError, ReconcileError, TargetError, UsageError
 from ariane.model.entities import ENTITIES, ORDER
 from ariane.package.reader import OpenedPackage, open_package, verify_package
-from ariane.reconcile.digest import table_digests
+from ariane.reconcile.digest import FieldDigests, table_digests
 
 RECIPIENT = "recipient"
 
@@ -132,8 +132,15 @@ def _compare(name: str, entry: Any, target: Target, con: Any) -> tuple[dict[str,
     uncarried = getattr(target, "uncarried", {}).get(name, frozenset())
     sent = [c.name for c in entry.columns]
     columns = [c for c in sent if c not in uncarried]  # the key is always carried
-    table = target.read_back(name, columns)
-    rows, digests = table_digests(con, ENTITIES[name].key, table)
+    stream = getattr(target, "iter_batches", None)
+    if stream is not None:
+        # SQL targets stream back: memory stays bounded by the batch, not by the table.
+        acc = FieldDigests(con, ENTITIES[name].key, tuple(columns))
+        for batch in stream(name, columns):
+            acc.update(batch)
+        rows, digests = acc.rows, acc.result()
+    else:
+        rows, digests = table_digests(con, ENTITIES[name].key, target.read_back(name, columns))
     expected = entry.stats["field_digests"]
     part = entry.stats["partition"]
     mismatched = sorted(f for f in columns if digests.get(f) != expected.get(f))

@@ -29,7 +29,7 @@ from ariane.engine.approvals import sign_approval, verify_approval
 from ariane.engine.delivery import load, reconcile
 from ariane.engine.progress import NullObserver, Observer
 from ariane.engine.workspace import Workspace
-from ariane.errors import IntegrityError, PolicyError, UsageError
+from ariane.errors import IntegrityError, PolicyError, StorageError, UsageError
 from ariane.manifest.load import load_manifest, manifest_digest, manifest_document, manifest_yaml
 from ariane.manifest.schema import Manifest
 from ariane.manifest.validate import verify_manifest
@@ -222,20 +222,27 @@ def extract(
         ev.package = package_id
         target = pathlib.Path(run["package"])
         created = dt.datetime.fromisoformat(run["created_at"])
-        counts = _seal(
-            ws,
-            mid,
-            src,
-            manifest,
-            digest,
-            st,
-            sender,
-            target,
-            package_id,
-            created,
-            observer or NullObserver(),
-            batch_rows,
-        )
+        try:
+            counts = _seal(
+                ws,
+                mid,
+                src,
+                manifest,
+                digest,
+                st,
+                sender,
+                target,
+                package_id,
+                created,
+                observer or NullObserver(),
+                batch_rows,
+            )
+        except OSError as e:
+            # The writer has already destroyed its partial package: nothing half-written stays.
+            raise StorageError(
+                f"the package could not be written ({e.strerror or type(e).__name__}); "
+                "nothing was published: fix the storage and run extract again"
+            ) from None
         exceeded = {
             n: c["transferred"]
             for n, c in counts.items()

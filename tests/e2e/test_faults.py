@@ -1,0 +1,126 @@
+"""Faults during a migration: each gives a clear error and a state from which a retry works.
+
+A full disk while sealing, a read-only PostgreSQL target, a PostgreSQL connection dropped in the
+middle of a load. Wrong passphrases and corrupted parts are in tests/e2e/test_governance.py.
+"""
+
+from __future__ import annotations
+
+import errno
+
+import psycopg
+import pytest
+from flows import (
+    OP,
+    RCPT,
+    RECIPIENT_PASS,
+    SENDER_PASS,
+    approved,
+    at,
+    new_workspace,
+    write_manifest,
+)
+
+from ariane.connectors.targets import open_target
+from ariane.demo.run import RECIPIENT_KEY, SENDER_KEY
+from ariane.engine import procedure
+from ariane.errors import StorageError, TargetError
+from ariane.package import writer as writer_mod
+from ariane.package.reader import OpenedPackage
+
+
+@pytest.fixture
+def ready(lab, keys, tmp_path):
+    ws = new_workspace(tmp_path / "ws", keys)
+    write_manifest(ws, tmp_path / "m.yaml")
+    mid = approved(ws, tmp_path / "m.yaml", lab)
+    return ws, mid, lab
+
+
+def test_full_disk_while_sealing_then_retry(ready, monkeypatch):
+    ws, mid, lab = ready
+    original = writer_mod.encrypt_stream
+    calls = {"n": 0}
+
+    def full_disk(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(writer_mod, "encrypt_stream", full_disk)
+    with pytest.raises(StorageError, match="No space left on device"):
+        procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(3))
+    packages = ws.root / "packages"
+    assert not packages.exists() or list(packages.iterdir()) == [], "nothing half-written stays"
+    assert ws.state(mid)["state"] == "approved"
+    monkeypatch.undo()
+    result = procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(4))
+    assert result.package.exists()
+
+
+def _load(ws, result, target, when):
+    return procedure.load(
+        ws,
+        result.package,
+        open_target(target),
+        RCPT,
+        RECIPIENT_KEY,
+        RECIPIENT_PASS,
+        ws.keys.public(SENDER_KEY),
+        at(when),
+    )
+
+
+def _reconcile_ok(ws, result, target):
+    report = procedure.reconcile(
+        ws, result.package, open_target(target), RCPT, ws.keys.public(SENDER_KEY), at(9)
+    )
+    assert report["ok"]
+    for name, e in report["entities"].items():
+        assert e["target_rows"] == result.counts[name]["transferred"]
+
+
+@pytest.mark.postgres
+def test_read_only_target_then_retry(ready, pg_db):
+    ws, mid, lab = ready
+    result = procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(3))
+    with psycopg.connect(pg_db, autocommit=True) as con:
+        name = con.execute("SELECT current_database()").fetchone()[0]
+        con.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+    with pytest.raises(TargetError) as info:
+        _load(ws, result, pg_db, 4)
+    secret = pg_db.split(":")[2].split("@")[0]
+    assert secret not in info.value.message and "read-only" in info.value.message
+    with psycopg.connect(pg_db, autocommit=True) as con:
+        con.execute("SET default_transaction_read_only = off")
+        con.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = off')
+    _load(ws, result, pg_db, 5)
+    _reconcile_ok(ws, result, pg_db)
+
+
+@pytest.mark.postgres
+def test_connection_dropped_mid_load_then_resume(ready, pg_db, monkeypatch):
+    ws, mid, lab = ready
+    result = procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(3))
+    original = OpenedPackage.read
+
+    def read_then_drop(self, entity, batch_rows=500):
+        for i, batch in enumerate(original(self, entity, batch_rows=500)):
+            if entity == "result" and i == 1:
+                # The server goes away in the middle of the result table's COPY.
+                with psycopg.connect(pg_db, autocommit=True) as con:
+                    con.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+            yield batch
+
+    monkeypatch.setattr(OpenedPackage, "read", read_then_drop)
+    with pytest.raises(TargetError):
+        _load(ws, result, pg_db, 4)
+    monkeypatch.undo()
+    with psycopg.connect(pg_db) as con:
+        assert con.execute("SELECT count(*) FROM result").fetchone()[0] == 0  # rolled back
+    _load(ws, result, pg_db, 5)  # resumes: patients, practitioners, requests are not reloaded
+    _reconcile_ok(ws, result, pg_db)
