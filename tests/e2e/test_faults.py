@@ -10,6 +10,13 @@ import errno
 
 import psycopg
 import pytest
+
+from ariane.connectors.targets import open_target
+from ariane.demo.run import RECIPIENT_KEY, SENDER_KEY
+from ariane.engine import procedure
+from ariane.errors import StorageError, TargetError
+from ariane.package import writer as writer_mod
+from ariane.package.reader import OpenedPackage
 from flows import (
     OP,
     RCPT,
@@ -20,13 +27,6 @@ from flows import (
     new_workspace,
     write_manifest,
 )
-
-from ariane.connectors.targets import open_target
-from ariane.demo.run import RECIPIENT_KEY, SENDER_KEY
-from ariane.engine import procedure
-from ariane.errors import StorageError, TargetError
-from ariane.package import writer as writer_mod
-from ariane.package.reader import OpenedPackage
 
 
 @pytest.fixture
