@@ -5,8 +5,10 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PATIENTS ?= 10000
 BENCH_PATIENTS ?= 10000
+FUZZ_SECONDS ?= 20
+FUZZ_JOBS ?= 2
 
-.PHONY: demo test lint typecheck bench eval-scan system clean
+.PHONY: demo test lint typecheck bench eval-scan fuzz system clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,11 +29,14 @@ test: $(STAMP) system lint
 	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests benchmarks scripts
+	$(VENV)/bin/ruff check src tests benchmarks scripts fuzz
 	$(VENV)/bin/mypy
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py --patients $(BENCH_PATIENTS)
+
+fuzz: $(STAMP)
+	$(PY) fuzz/run_all.py --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS)
 
 eval-scan: $(STAMP)
 	$(PY) benchmarks/eval_scan.py

@@ -218,3 +218,15 @@ def test_fhir_rejected_resource_adds_nothing(other: bytes) -> None:
         if any(r.message_index == 3 for r in both.rejections):
             alone = _read_bytes(read_fhir, "alone.ndjson", FHIR_V.encode())
             assert _same_tables(both, alone), "a rejected FHIR resource left rows"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(strat.fhir_file() | strat.mutated("fhir"))
+def test_fhir_validated(data: bytes) -> None:
+    # validate=True adds the fhir.resources R4B models: their errors must be translated too.
+    with af.time_limit(LIMIT_S):
+        batch = af.refused(
+            lambda: _read_bytes(lambda p: read_fhir(p, validate=True), "v.ndjson", data)
+        )
+        if batch is not None:
+            af.check_batch(batch)

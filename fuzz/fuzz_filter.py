@@ -1,0 +1,29 @@
+"""atheris harness: the filter compiler (scope.filters.parse_filter; byte 0 picks the entity).
+
+    python fuzz/fuzz_filter.py -max_total_time=20 -timeout=10 fuzz/corpus/filter
+
+The property lives in ariane_fuzz.check_filter: Ariane's own errors are fine, anything else is a
+crash that libFuzzer saves (see fuzz/README.md).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import atheris
+
+with atheris.instrument_imports(include=["ariane", "ariane_fuzz", "sqlglot"]):
+    import ariane_fuzz
+
+
+def test_one_input(data: bytes) -> None:
+    ariane_fuzz.check_filter(data)
+
+
+def main() -> None:
+    atheris.Setup(sys.argv, test_one_input)
+    atheris.Fuzz()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+"""atheris harness: the HL7 v2 reader (ariane.connectors.hl7v2_read.read_hl7v2).
+
+    python fuzz/fuzz_hl7v2.py -max_total_time=20 -timeout=10 fuzz/corpus/hl7v2
+
+The property lives in ariane_fuzz.check_hl7v2: Ariane's own errors are fine, anything else is a
+crash that libFuzzer saves (see fuzz/README.md).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import atheris
+
+with atheris.instrument_imports(include=["ariane", "ariane_fuzz"]):
+    import ariane_fuzz
+
+
+def test_one_input(data: bytes) -> None:
+    ariane_fuzz.check_hl7v2(data)
+
+
+def main() -> None:
+    atheris.Setup(sys.argv, test_one_input)
+    atheris.Fuzz()
+
+
+if __name__ == "__main__":
+    main()
