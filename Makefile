@@ -26,6 +26,7 @@ demo: $(STAMP)
 	$(VENV)/bin/ariane demo --dir demo-run --patients $(PATIENTS)
 
 test: $(STAMP) system lint
+	$(PY) fuzz/run_all.py --seconds 10 --jobs 2
 	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 lint: $(STAMP)
