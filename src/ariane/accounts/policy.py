@@ -98,13 +98,23 @@ def character_bits(text: str) -> float:
     return effective_length(text) * math.log2(_alphabet(text))
 
 
+def _wordlike(token: str) -> bool:
+    """Written as a word is (lower, upper or capitalised, at most 20 letters): a random run of
+    mixed-case letters such as a generated token's is not a dictionary word."""
+    return (
+        token.isalpha()
+        and len(token) <= 20
+        and (token.islower() or token.isupper() or token.istitle())
+    )
+
+
 def _word_bits(text: str) -> float | None:
     tokens = [t for t in _SEPARATORS.split(text) if t]
-    if len(tokens) < 2 or sum(t.isalpha() for t in tokens) < 2:
+    if len(tokens) < 2 or sum(_wordlike(t) for t in tokens) < 2:
         return None
-    # Alphabetic tokens are taken for dictionary words; the rest as random characters.
+    # Word-like tokens are taken for dictionary words; the rest as random characters.
     return sum(
-        min(WORD_BITS, character_bits(t)) if t.isalpha() else character_bits(t) for t in tokens
+        min(WORD_BITS, character_bits(t)) if _wordlike(t) else character_bits(t) for t in tokens
     )
 
 

@@ -141,3 +141,12 @@ def test_roles_rules() -> None:
         check_roles(["admin", "auditor"])
     assert needs_second_factor(["recipient", "operator"])
     assert not needs_second_factor(["recipient", "auditor"])
+
+
+def test_random_tokens_with_separators_are_not_taken_for_words() -> None:
+    """Regression: `secrets.token_urlsafe` output such as this one scored 23 bits because its
+    mixed-case runs between '-' were counted as dictionary words (the demo failed ~1 in 100)."""
+    from ariane.accounts.policy import estimate_bits
+
+    assert estimate_bits("-LkXsrVioYSLQiNKTNaVZpwnLT-weMvk") >= 80
+    assert estimate_bits("correct horse battery staple") < 50  # real words still count as words
