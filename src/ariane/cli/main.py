@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import pathlib
 import sys
+from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -79,6 +80,26 @@ def _me(ws: Any) -> Any:
     return _run(lambda: c.actor(ws))
 
 
+def _step(
+    workspace: pathlib.Path,
+    action: str,
+    roles: tuple[str, ...],
+    details: dict[str, Any],
+    fn: Callable[[Any], T],
+) -> T:
+    """A command done by the logged-in person: role checked, audited whatever the outcome."""
+    ws = _run(lambda: _workspace(workspace))
+    me = _me(ws)
+
+    def go() -> T:
+        with audited(ws, me, action, _now()) as ev:
+            ev.details = details
+            require_role(ws, me, roles, _now())
+            return fn(ws)
+
+    return _run(go)
+
+
 # --- set-up ------------------------------------------------------------------------------------
 app.command()(people_cli.init)
 app.command()(people_cli.login)
@@ -121,16 +142,13 @@ def keys_new(
     passphrase_env: PassEnvOpt = PASS_ENV,
 ) -> None:
     """Create a party's keys (operator or recipient), stored under a passphrase (12+ characters)."""
-    ws = _run(lambda: _workspace(workspace))
-    me = _me(ws)
-
-    def go() -> Any:
-        with audited(ws, me, "keys.new", _now()) as ev:
-            ev.details = {"key": name}
-            require_role(ws, me, ("operator", "recipient"), _now())
-            return ws.keys.create(name, _passphrase(passphrase_env, f"new key {name}"))
-
-    public = _run(go)
+    public = _step(
+        workspace,
+        "keys.new",
+        ("operator", "recipient"),
+        {"key": name},
+        lambda ws: ws.keys.create(name, _passphrase(passphrase_env, f"new key {name}")),
+    )
     console.print(json.dumps(public.to_dict(), indent=2))
 
 
@@ -159,17 +177,13 @@ def keys_import(
     workspace: WorkspaceOpt = pathlib.Path("ariane-ws"),
 ) -> None:
     """Import another party's public key (operator or recipient)."""
-    ws = _run(lambda: _workspace(workspace))
-    me = _me(ws)
-
-    def go() -> Any:
-        with audited(ws, me, "keys.import", _now()) as ev:
-            require_role(ws, me, ("operator", "recipient"), _now())
-            public = ws.keys.import_public(file)
-            ev.details = {"key": public.name}
-            return public
-
-    public = _run(go)
+    public = _step(
+        workspace,
+        "keys.import",
+        ("operator", "recipient"),
+        {"file": file.name},
+        lambda ws: ws.keys.import_public(file),
+    )
     console.print(f"imported {public.name}")
 
 
@@ -180,16 +194,15 @@ def keys_export_identity(
     passphrase_env: PassEnvOpt = PASS_ENV,
 ) -> None:
     """Print the age identity (secret!) so that the standard `age -d -i` can open a part."""
-    ws = _run(lambda: _workspace(workspace))
-    me = _me(ws)
-
-    def go() -> str:
-        with audited(ws, me, "keys.export-identity", _now()) as ev:
-            ev.details = {"key": name}
-            require_role(ws, me, ("recipient",), _now())
-            return str(ws.keys.export_identity(name, _passphrase(passphrase_env, name)))
-
-    identity = _run(go)
+    identity = str(
+        _step(
+            workspace,
+            "keys.export-identity",
+            ("recipient",),
+            {"key": name},
+            lambda ws: ws.keys.export_identity(name, _passphrase(passphrase_env, name)),
+        )
+    )
     sys.stdout.write(identity.strip() + "\n")
 
 
