@@ -10,16 +10,15 @@ import enum
 import json
 import pathlib
 import sys
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
 from ariane.cli import common as c
-from ariane.cli.render import console, err_console
-from ariane.errors import ArianeError, PolicyError, UsageError
+from ariane.cli.render import console
+from ariane.errors import PolicyError, UsageError
 
 if TYPE_CHECKING:
     from ariane.compliance.model import DpaReport, Status
@@ -28,7 +27,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-T = TypeVar("T")
 
 STATUS_STYLE: dict[Status, str] = {
     "present": "green",
@@ -43,17 +41,8 @@ class Lang(enum.StrEnum):
     fr = "fr"
 
 
-def _run(fn: Callable[[], T]) -> T:
-    """Run a library call; turn Ariane's errors into a message and the documented exit code."""
-    try:
-        return fn()
-    except ArianeError as e:
-        _fail(e)
-
-
-def _fail(e: ArianeError) -> NoReturn:
-    err_console.print(f"[bold red]error[/bold red] ({type(e).__name__}): {e.message}")
-    raise typer.Exit(e.exit_code)
+# Errors become the documented message and exit code, as for every command.
+_run, _fail = c.run, c.fail
 
 
 @app.command("check")

@@ -7,32 +7,21 @@ from __future__ import annotations
 
 import datetime as dt
 import pathlib
-from collections.abc import Callable
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from ariane.cli import common as cc
-from ariane.cli.render import RichObserver, console, err_console
+from ariane.cli.render import RichObserver, console
 from ariane.engine.actor import audited, require_role
-from ariane.errors import ArianeError, UsageError
+from ariane.errors import UsageError
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 
-T = TypeVar("T")
 
-
-def _run(fn: Callable[[], T]) -> T:
-    try:
-        return fn()
-    except ArianeError as e:
-        _fail(e)
-
-
-def _fail(e: ArianeError) -> NoReturn:
-    err_console.print(f"[bold red]error[/bold red] ({type(e).__name__}): {e.message}")
-    raise typer.Exit(e.exit_code)
+# Errors become the documented message and exit code, as for every command.
+_run, _fail = cc.run, cc.fail
 
 
 def _date(text: str | None) -> dt.date | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ import pyarrow as pa
 from ariane.connectors.fhir_batch import CREDENTIAL_FIELD, prepare
 from ariane.connectors.fhir_common import JSON
 from ariane.connectors.fhir_encode import BUILDERS
-from ariane.connectors.messages import Rejection
+from ariane.connectors.messages import Rejection, store_new_file
 from ariane.errors import SourceError, TargetError
 from ariane.model.entities import ORDER, entity
 
@@ -185,21 +184,7 @@ class FhirBundleWriter:
 
     def _store(self, data: bytes) -> Path:
         final = self._dir / self._name
-        tmp = self._dir / f".{self._name}.tmp"
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            try:
-                os.write(fd, data)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.link(tmp, final)  # fails rather than overwrite
-        except FileExistsError:
-            raise TargetError(f"FHIR Bundle {self._name} already exists") from None
-        except OSError:
-            raise TargetError(f"cannot write FHIR Bundle {self._name}") from None
-        finally:
-            tmp.unlink(missing_ok=True)
+        store_new_file(final, data, f"FHIR Bundle {self._name}")
         return final
 
 

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from ariane.connectors import hprim_codec as hc
 from ariane.connectors.hprim_codec import Codec
+from ariane.connectors.messages import store_new_file
 from ariane.errors import TargetError
 from ariane.model.entities import DATE, FLOAT, ORDER, STRING, TIMESTAMP, Entity, entity
 
@@ -140,22 +141,7 @@ class HprimWriter:
         return "8859/15" if self._charset == "iso-8859-15" else ""
 
     def _store(self, name: str, data: bytes) -> None:
-        final = self._dir / name
-        tmp = self._dir / f".{name}.tmp"
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            try:
-                os.write(fd, data)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.link(tmp, final)  # fails rather than overwrite an existing file
-        except FileExistsError:
-            raise TargetError(f"HPRIM file {name} already exists") from None
-        except OSError:
-            raise TargetError(f"cannot write HPRIM file {name}") from None
-        finally:
-            tmp.unlink(missing_ok=True)
+        store_new_file(self._dir / name, data, f"HPRIM file {name}")
         self._files += 1
 
     def _sync_dir(self) -> None:

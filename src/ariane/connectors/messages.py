@@ -9,6 +9,7 @@ a reader may also count values it could not map, under a key naming the field an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -47,3 +48,16 @@ def to_canonical(entity: str, rows: list[dict[str, object]]) -> pa.Table:
     if extra:
         raise KeyError(f"{entity}: {sorted(extra)}")
     return pa.Table.from_pylist(rows, schema=ent.schema())
+
+
+def store_new_file(path: Path, data: bytes, what: str) -> None:
+    """Write a message file whole (0600, fsynced, renamed into place), never over another."""
+    from ariane.crypto.files import write_atomic
+    from ariane.errors import TargetError, UsageError
+
+    try:
+        write_atomic(path, data)
+    except UsageError:
+        raise TargetError(f"{what} already exists") from None
+    except OSError:
+        raise TargetError(f"cannot write {what}") from None
