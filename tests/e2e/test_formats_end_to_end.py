@@ -84,13 +84,11 @@ def test_altered_message_file_fails_reconciliation(extracted, tmp_path):
     )
     victim = sorted((tmp_path / "h").iterdir())[0]
     text = victim.read_bytes()
-    i = text.index(b"OBX|1|NM|")
-    j = text.index(b"|", i + 9)  # start of OBX-3 … find OBX-5 below
-    fields = text[i:].split(b"\r", 1)[0].split(b"|")
-    fields[5] = b"999999"
-    line = b"|".join(fields)
-    victim.write_bytes(text[:i] + line + text[i + len(text[i:].split(b"\r", 1)[0]) :])
-    del j
+    start = text.index(b"OBX|1|NM|")  # the first numeric result segment
+    segment = text[start:].split(b"\r", 1)[0]
+    fields = segment.split(b"|")
+    fields[5] = b"999999"  # OBX-5, the value
+    victim.write_bytes(text[:start] + b"|".join(fields) + text[start + len(segment) :])
     with pytest.raises(ReconcileError, match="value_num"):
         procedure.reconcile(ws, result.package, open_target(spec, at(5)), RCPT, sender, at(5))
 

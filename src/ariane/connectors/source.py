@@ -85,14 +85,6 @@ def catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
     return {k: Table(names[k], cols) for k, cols in tables.items()}
 
 
-def table_counts(con: duckdb.DuckDBPyConnection, cat: Catalog) -> dict[str, int]:
-    out = {}
-    for table in cat.values():
-        row = con.execute(f"SELECT count(*) FROM {ALIAS}.{duck.quote_ident(table.name)}").fetchone()
-        out[table.name] = int(row[0]) if row else 0
-    return out
-
-
 def _kind(con: duckdb.DuckDBPyConnection) -> str:
     row = con.execute(
         "SELECT type FROM duckdb_databases() WHERE database_name = ?", [ALIAS]

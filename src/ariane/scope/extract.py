@@ -10,7 +10,7 @@ pseudonym (a link to an identifier outside the scope is surplus too).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
@@ -35,7 +35,6 @@ class EntityStream:
     schema: pa.Schema
     batches: Iterator[pa.RecordBatch]
     digests: FieldDigests
-    stats: dict[str, object] = field(default_factory=dict)
 
 
 def stream_entity(

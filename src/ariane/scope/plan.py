@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from ariane.connectors.duck import quote_ident, quote_literal
 from ariane.manifest.schema import Manifest
 from ariane.model import categories
-from ariane.model.entities import ENTITIES, ORDER
+from ariane.model.entities import ORDER
 from ariane.profiles.compile import view_name
 from ariane.scope.filters import Filter
 
@@ -210,7 +210,3 @@ def _scope_request_sql(filters: dict[str, Filter]) -> str:
         f"CREATE TABLE {SCOPE_REQUEST} AS SELECT x.request_id, x.patient_id, x.prescriber_id "
         f"FROM {view_name('request')} x {join} WHERE {' AND '.join(where) or 'TRUE'}"
     )
-
-
-def entities_in_order() -> tuple[str, ...]:
-    return tuple(n for n in ORDER if n in ENTITIES)
