@@ -151,10 +151,11 @@ def test_controller_approves_operator_extracts_auditor_verifies(
             assert "Sign-in failed" in page.locator(".error").inner_text()
             sign_in(page, server, ws, clock, CONTROLLER, "01-login.png")
             page.wait_for_url(f"{server}/manifests")
-            assert page.locator(f"a[href='/manifests/{mid}']").is_visible()
+            page.locator(f"a[href='/manifests/{mid}']").wait_for()
             page.screenshot(path=str(SHOTS / "02-waiting.png"), full_page=True)
             page.click(f"a[href='/manifests/{mid}']")
-            assert page.locator("#scope").get_by_text("Patients with at least one").is_visible()
+            page.wait_for_url(f"{server}/manifests/{mid}")  # clicks do not wait for navigation
+            page.locator("#scope").get_by_text("Patients with at least one").wait_for()
             assert page.locator("#dry-run svg.chart").count() == 2
             assert "every required element" in page.locator("#agreement").inner_text()
             page.screenshot(path=str(SHOTS / "03-manifest-review.png"), full_page=True)
@@ -193,9 +194,11 @@ def test_controller_approves_operator_extracts_auditor_verifies(
             auditor.wait_for_url(f"{server}/runs")
             auditor.screenshot(path=str(SHOTS / "05a-runs.png"), full_page=True)
             auditor.click(f"a[href='/runs/{mid}']")
+            auditor.wait_for_url(f"{server}/runs/{mid}")
             steps = auditor.locator("#steps").inner_text()
             assert "approved (signed)" in steps and CONTROLLER in steps
             auditor.click("nav a[href='/audit']")
+            auditor.wait_for_url(f"{server}/audit")
             verdict = auditor.locator("#verification").inner_text()
             assert "Chain verified" in verdict
             assert "refused-command" in auditor.locator("#alerts").inner_text()
