@@ -252,12 +252,11 @@ def test_surplus_rows_are_an_error(ws, tmp_path, lab, monkeypatch):
 
     mid = write_manifest(ws, tmp_path / "m.yaml")
     approved(ws, tmp_path / "m.yaml", lab)
-    original = plan_mod.Plan.select_sql
 
-    def widened(self, entity, pseudonymised):
-        return original(self, entity, pseudonymised).rsplit(" WHERE ", 1)[0] + " WHERE TRUE"
+    def widened(self):  # every source row marked as one to transfer
+        return f"'{plan_mod.TRANSFERRED}'"
 
-    monkeypatch.setattr(plan_mod.Plan, "select_sql", widened)
+    monkeypatch.setattr(plan_mod.EntityPlan, "reason_sql", widened)
     with pytest.raises(SurplusError):
         procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(3))
     packages = ws.root / "packages"

@@ -22,7 +22,7 @@ from ariane.engine.workspace import Workspace
 from ariane.errors import PolicyError, ReconcileError, TargetError, UsageError
 from ariane.model.entities import ENTITIES, ORDER
 from ariane.package.reader import OpenedPackage, open_package, verify_package
-from ariane.reconcile.digest import FieldDigests, table_digests
+from ariane.reconcile.digest import ALGORITHM, FieldDigests
 
 RECIPIENT = "recipient"
 
@@ -132,24 +132,33 @@ def _compare(name: str, entry: Any, target: Target, con: Any) -> tuple[dict[str,
     uncarried = getattr(target, "uncarried", {}).get(name, frozenset())
     sent = [c.name for c in entry.columns]
     columns = [c for c in sent if c not in uncarried]  # the key is always carried
+    algorithm = entry.stats.get("digest_algorithm")
+    if algorithm != ALGORITHM:
+        raise ReconcileError(
+            f"{name}: the package's digests were made with {algorithm or 'an older format'}; "
+            f"this version of Ariane computes {ALGORITHM}"
+        )
+    acc = FieldDigests(con, ENTITIES[name].key, columns)
     stream = getattr(target, "iter_batches", None)
-    if stream is not None:
-        # SQL targets stream back: memory stays bounded by the batch, not by the table.
-        acc = FieldDigests(con, ENTITIES[name].key, tuple(columns))
-        for batch in stream(name, columns):
-            acc.update(batch)
-        rows, digests = acc.rows, acc.result()
-    else:
-        rows, digests = table_digests(con, ENTITIES[name].key, target.read_back(name, columns))
+    # SQL targets stream back: memory stays bounded by the batch, not by the table.
+    batches = stream(name, columns) if stream is not None else target.read_back(name, columns)
+    for batch in batches if stream is not None else batches.to_batches(200_000):
+        acc.update(batch.select(columns))
+    rows, digests = acc.rows, acc.result()
     expected = entry.stats["field_digests"]
-    part = entry.stats["partition"]
     mismatched = sorted(f for f in columns if digests.get(f) != expected.get(f))
+    # The row digest (MD5) is the integrity check; it needs every field, so a target that
+    # cannot carry some of them is checked on the field digests alone.
+    row_checked = columns == sent
+    row_ok = acc.row_digest() == entry.stats["row_digest"] if row_checked else None
+    part = entry.stats["partition"]
     balanced = part["transferred"] + sum(part["excluded"].values()) == part["source_rows"]
     non_null = getattr(target, "non_null_columns", None)
     surplus = sorted(set(non_null(name)) - set(sent)) if non_null is not None else []
     result = {
         "expected_rows": entry.rows,
         "target_rows": rows,
+        "row_digest_matches": row_ok,
         "fields_checked": len(columns),
         "fields_mismatched": mismatched,
         "fields_not_carried": sorted(set(sent) & uncarried),
@@ -165,6 +174,8 @@ def _compare(name: str, entry: Any, target: Target, con: Any) -> tuple[dict[str,
         problems.append(
             f"{name}: content differs in {len(mismatched)} field(s): " + ", ".join(mismatched)
         )
+    if row_ok is False and not mismatched:
+        problems.append(f"{name}: the row digest differs (no single field is named)")
     if surplus:
         problems.append(f"{name}: target columns filled beyond the package: " + ", ".join(surplus))
     if not balanced:

@@ -38,7 +38,7 @@ from ariane.package.layout import partial_dir
 from ariane.package.purge import purge_package
 from ariane.package.writer import PackageWriter
 from ariane.profiles.load import load_profile
-from ariane.scope.dryrun import partition, partition_json
+from ariane.scope.dryrun import entity_counts, partition, partition_entity, partition_json
 from ariane.scope.extract import new_digest_connection, stream_entity
 from ariane.scope.session import ScopeSession
 from ariane.transform.pseudonymise import build_maps
@@ -236,6 +236,7 @@ def extract(
                 created,
                 observer or NullObserver(),
                 batch_rows,
+                {n: c["transferred"] for n, c in dry["counts"].items()},
             )
         except OSError as e:
             # The writer has already destroyed its partial package: nothing half-written stays.
@@ -289,6 +290,7 @@ def _seal(
     now: dt.datetime,
     obs: Observer,
     batch_rows: int,
+    planned: dict[str, int],
 ) -> dict[str, Any]:
     """Stream every selected entity through the checks and transforms into a sealed package."""
     profile = load_profile(manifest.source.profile)
@@ -297,8 +299,8 @@ def _seal(
     digest_con = new_digest_connection()
     try:
         with ScopeSession(source_mod.parse_source(src), profile, manifest) as session:
-            counts = partition_json(partition(session))
             maps = build_maps(session, secret)
+            counts: dict[str, Any] = {}
             with PackageWriter(
                 target,
                 manifest=manifest_document(manifest),
@@ -311,13 +313,12 @@ def _seal(
                 resume=True,
             ) as writer:
                 for name in ORDER:
-                    if not session.plan.entities[name].selected:
+                    if not session.plan.entities[name].selected or name in writer.completed:
+                        counts[name] = partition_entity(session, name).to_json()
+                        if name in writer.completed:
+                            _check_unchanged(writer, name, counts[name])
                         continue
-                    if name in writer.completed:
-                        _check_unchanged(writer, name, counts[name])
-                        continue
-                    expected = counts[name]["transferred"]
-                    obs.stage(f"extract {name}", expected)
+                    obs.stage(f"extract {name}", planned.get(name, 0))
                     stream = stream_entity(
                         session, name, maps.get(name, {}), digest_con, batch_rows
                     )
@@ -327,15 +328,18 @@ def _seal(
                             obs.advance(b.num_rows)
                             yield b
 
-                    def stats(s: Any = stream, n: str = name, want: int = expected) -> Any:
-                        if s.digests.rows != want:
+                    def stats(s: Any = stream, n: str = name) -> Any:
+                        # Counted in the very pass that produced the rows.
+                        counts[n] = entity_counts(session, n, s.partition()).to_json()
+                        if s.digests.rows != counts[n]["transferred"]:
                             raise IntegrityError(
-                                f"{n}: {s.digests.rows} rows extracted but {want} counted in scope"
+                                f"{n}: {s.digests.rows} rows extracted but "
+                                f"{counts[n]['transferred']} counted in scope"
                             )
                         return {
                             "partition": counts[n],
                             "key": ENTITIES[n].key,
-                            "field_digests": s.digests.result(),
+                            **s.digests.stats(),
                         }
 
                     writer.write_entity(name, stream.schema, tracked(), stats)

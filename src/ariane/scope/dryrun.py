@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,29 +37,36 @@ class EntityCounts:
 
 def partition(session: ScopeSession) -> dict[str, EntityCounts]:
     """Count, per entity, the rows transferred and the rows left out by reason."""
-    out: dict[str, EntityCounts] = {}
-    for name in ORDER:
-        counts = EntityCounts(name)
-        ep = session.plan.entities[name]
-        for f in ep.fields:
-            cat = ENTITIES[name].field(f).category
-            counts.fields_by_category.setdefault(cat, []).append(f)
-        rows = session.query(session.plan.partition_sql(name), f"counting {name}").fetchall()
-        for reason, category, n in rows:
-            n = int(n)
-            counts.source_rows += n
-            if reason == TRANSFERRED:
-                counts.transferred += n
-                if category is not None:
-                    counts.by_category[category] = counts.by_category.get(category, 0) + n
-            else:
-                counts.excluded[reason] = counts.excluded.get(reason, 0) + n
-                if category is not None and reason == "excluded category":
-                    counts.excluded_by_category[category] = (
-                        counts.excluded_by_category.get(category, 0) + n
-                    )
-        out[name] = counts
-    return out
+    return {name: partition_entity(session, name) for name in ORDER}
+
+
+def partition_entity(session: ScopeSession, name: str) -> EntityCounts:
+    rows = session.query(session.plan.partition_sql(name), f"counting {name}").fetchall()
+    return entity_counts(session, name, rows)
+
+
+def entity_counts(
+    session: ScopeSession, name: str, rows: Iterable[tuple[str, str | None, int]]
+) -> EntityCounts:
+    """EntityCounts from (reason, category, rows) triples, as the partition query gives them."""
+    counts = EntityCounts(name)
+    for f in session.plan.entities[name].fields:
+        cat = ENTITIES[name].field(f).category
+        counts.fields_by_category.setdefault(cat, []).append(f)
+    for reason, category, n in rows:
+        n = int(n)
+        counts.source_rows += n
+        if reason == TRANSFERRED:
+            counts.transferred += n
+            if category is not None:
+                counts.by_category[category] = counts.by_category.get(category, 0) + n
+        else:
+            counts.excluded[reason] = counts.excluded.get(reason, 0) + n
+            if category is not None and reason == "excluded category":
+                counts.excluded_by_category[category] = (
+                    counts.excluded_by_category.get(category, 0) + n
+                )
+    return counts
 
 
 def partition_json(counts: dict[str, EntityCounts]) -> dict[str, Any]:

@@ -1,5 +1,9 @@
 """Extraction: stream the scope out of the source, check it again, transform it, hand it on.
 
+Each entity is read in one pass over the source: every row comes with the reason it is kept or
+left out (values only on kept rows), so the same pass counts the partition
+`transferred + left out(reason) = source rows` and yields the rows to transfer.
+
 Per batch, before anything is transformed, the rows are checked again against the manifest with
 the same conditions that selected them (filters, excluded categories, membership of the scope):
 a row that should not be there is a SurplusError, never a warning. After transformation the
@@ -10,6 +14,7 @@ pseudonym (a link to an identifier outside the scope is surplus too).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import duckdb
@@ -17,9 +22,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ariane.connectors import duck
-from ariane.errors import SurplusError
+from ariane.errors import SourceError, SurplusError
 from ariane.model.entities import ENTITIES
 from ariane.reconcile.digest import FieldDigests
+from ariane.scope.plan import CATEGORY, REASON, TRANSFERRED
 from ariane.scope.session import ScopeSession
 from ariane.transform.generalise import generalise
 
@@ -29,12 +35,16 @@ DEFAULT_BATCH_ROWS = 100_000
 
 @dataclass
 class EntityStream:
-    """The transformed batches of one entity, with digests filled in as they are consumed."""
+    """The transformed batches of one entity; digests and counts fill in as they are consumed."""
 
     entity: str
     schema: pa.Schema
     batches: Iterator[pa.RecordBatch]
     digests: FieldDigests
+    tally: dict[tuple[str, str | None], int]  # (reason, category) -> source rows
+
+    def partition(self) -> list[tuple[str, str | None, int]]:
+        return [(r, c, n) for (r, c), n in sorted(self.tally.items(), key=str)]
 
 
 def stream_entity(
@@ -55,35 +65,55 @@ def stream_entity(
         if f.partition(".")[0] == entity
     }
     check_sql = plan.check_sql(entity, CHECK_BATCH)
+    tally: dict[tuple[str, str | None], int] = {}
 
     def batches() -> Iterator[pa.RecordBatch]:
         # The stream runs on its own cursor: the per-batch checks query the session's
         # connection, and a new query on a connection cuts short the result it was streaming.
         cursor = session.con.cursor()
         try:
-            reader = cursor.execute(plan.select_sql(entity, maps)).to_arrow_reader(batch_rows)
+            reader = cursor.execute(plan.stream_sql(entity, maps)).to_arrow_reader(batch_rows)
         except duckdb.Error:
-            from ariane.errors import SourceError
-
             raise SourceError(f"the source query failed while extracting {entity}") from None
-        while True:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                return
-            except duckdb.Error:
-                from ariane.errors import SourceError
+        # Digests run on a worker thread while the next batch is read and the previous one is
+        # sealed (DuckDB releases the GIL); one worker keeps the accumulator single-threaded.
+        with ThreadPoolExecutor(1, thread_name_prefix="digest") as pool:
+            pending: Future[None] | None = None
+            while True:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    break
+                except duckdb.Error:
+                    raise SourceError(f"reading {entity} from the source failed") from None
+                batch = _count_and_keep(batch, tally)
+                if batch.num_rows == 0:
+                    continue
+                if check_sql is not None:
+                    _check(session.con, check_sql, batch, entity, ep.conditions)
+                out = _transform(batch, schema, maps, rules, entity)
+                if pending is not None:
+                    pending.result()
+                pending = pool.submit(digests.update, out)
+                yield out
+            if pending is not None:
+                pending.result()
 
-                raise SourceError(f"reading {entity} from the source failed") from None
-            if batch.num_rows == 0:
-                continue
-            if check_sql is not None:
-                _check(session.con, check_sql, batch, entity, ep.conditions)
-            out = _transform(batch, schema, maps, rules, entity)
-            digests.update(out)
-            yield out
+    return EntityStream(entity, schema, batches(), digests, tally)
 
-    return EntityStream(entity, schema, batches(), digests)
+
+def _count_and_keep(
+    batch: pa.RecordBatch, tally: dict[tuple[str, str | None], int]
+) -> pa.RecordBatch:
+    """Add the batch's rows to the partition; return the rows to transfer, without the tags."""
+    tags = pa.table({"r": batch.column(REASON), "c": batch.column(CATEGORY)})
+    for row in (
+        tags.group_by(["r", "c"], use_threads=False).aggregate([([], "count_all")]).to_pylist()
+    ):
+        key = (str(row["r"]), row["c"])
+        tally[key] = tally.get(key, 0) + int(row["count_all"])
+    kept = batch.filter(pc.equal(batch.column(REASON), TRANSFERRED))
+    return kept.drop_columns([REASON, CATEGORY])
 
 
 def _check(
@@ -133,5 +163,5 @@ def _transform(
 
 
 def new_digest_connection() -> duckdb.DuckDBPyConnection:
-    # Digests (MD5 per value) are the costliest step after reading: let them use every core.
+    # Digests are the costliest step after reading: let them use every core.
     return duck.connect("512MB")

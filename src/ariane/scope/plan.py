@@ -26,6 +26,22 @@ from ariane.scope.filters import Filter
 
 SCOPE_REQUEST = "_scope_request"
 TRANSFERRED = "transferred"
+REASON = "__reason"  # extraction stream: why each source row is kept or left out
+CATEGORY = "__category"  # extraction stream: a result's sensitivity class
+
+# Fields whose value, in every transferred row, is a value of a column of the in-scope requests:
+# each entity's conditions below require it. Pseudonym maps are built from that small table
+# instead of scanning the entity again.
+SCOPE_BOUND: dict[str, dict[str, str]] = {
+    "patient": {"patient_id": "patient_id"},
+    "request": {
+        "request_id": "request_id",
+        "patient_id": "patient_id",
+        "prescriber_id": "prescriber_id",
+    },
+    "result": {"request_id": "request_id"},
+    "comment": {"request_id": "request_id"},
+}
 
 
 def map_table(domain: str) -> str:
@@ -75,23 +91,34 @@ class Plan:
     entities: dict[str, EntityPlan]
     scope_request_sql: str
 
-    def select_sql(self, entity: str, pseudonymised: dict[str, str]) -> str:
-        """Rows to transfer: manifest fields, check fields, and `__p_<field>` pseudonym columns.
+    def stream_sql(self, entity: str, pseudonymised: dict[str, str]) -> str:
+        """Every source row once, with the reason it is kept or left out, in one pass.
 
-        `pseudonymised` maps each field to pseudonymise to its domain's mapping table.
+        Only rows kept (reason `transferred`) carry values: for the others every column is NULL,
+        so that nothing left out ever reaches the process. Columns: REASON, CATEGORY, the
+        manifest's fields, the check fields, and a `__p_<field>` pseudonym column for each
+        field to pseudonymise (`pseudonymised` maps it to its domain's mapping table).
+        Counting the reasons gives the partition; the kept rows are the extraction.
         """
         ep = self.entities[entity]
-        a = ep.alias
-        cols = [f"{a}.{quote_ident(f)}" for f in (*ep.fields, *ep.check_fields)]
+        kept = f"y.{REASON} = {quote_literal(TRANSFERRED)}"
+        category = "x.sensitivity" if entity == "result" else "CAST(NULL AS VARCHAR)"
+        cols = [f"y.{REASON}", f"y.{CATEGORY}"]
+        cols += [
+            f"CASE WHEN {kept} THEN y.{quote_ident(f)} END AS {quote_ident(f)}"
+            for f in (*ep.fields, *ep.check_fields)
+        ]
         joins = []
         for i, (field, table) in enumerate(sorted(pseudonymised.items())):
             m = f"m{i}"
-            cols.append(f"{m}.pseudo AS {quote_ident('__p_' + field)}")
-            joins.append(f"LEFT JOIN {table} {m} ON {m}.src = {a}.{quote_ident(field)}")
-        return (
-            f"SELECT {', '.join(cols)} FROM {view_name(entity)} {a} {' '.join(joins)} "
-            f"WHERE {ep.where()}"
+            cols.append(f"CASE WHEN {kept} THEN {m}.pseudo END AS {quote_ident('__p_' + field)}")
+            # An equality alone, so that DuckDB hashes the join (any other term nests loops).
+            joins.append(f"LEFT JOIN {table} {m} ON {m}.src = y.{quote_ident(field)}")
+        inner = (
+            f"SELECT x.*, {ep.reason_sql()} AS {REASON}, {category} AS {CATEGORY} "
+            f"FROM {view_name(entity)} x"
         )
+        return f"SELECT {', '.join(cols)} FROM ({inner}) y {' '.join(joins)}"
 
     def check_sql(self, entity: str, batch: str) -> str | None:
         """Count, in an extracted batch, the rows that break an in-stream condition."""

@@ -2,7 +2,8 @@
 
 HMAC costs about a microsecond per value, so each distinct in-scope identifier is pseudonymised
 once, into a mapping table inside the scope session, and extraction queries join that table: the
-same identifier gets the same pseudonym in every entity, so links between entities hold.
+same identifier gets the same pseudonym in every entity, so links between entities hold. A map
+holds only in-scope identifiers, so a value without a pseudonym points outside the scope.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from ariane.connectors.duck import quote_ident
 from ariane.crypto.secret import pseudonyms
 from ariane.model.entities import ENTITIES
 from ariane.profiles.compile import view_name
-from ariane.scope.plan import SCOPE_REQUEST, Plan, map_table
+from ariane.scope.plan import SCOPE_BOUND, SCOPE_REQUEST, Plan, map_table
 from ariane.scope.session import ScopeSession
 
 
@@ -22,7 +23,13 @@ def _domain_values_sql(plan: Plan, domain: str) -> str:
         if not ep.selected:
             continue
         for f in ENTITIES[name].fields:
-            if f.domain == domain and f.name in ep.fields:
+            if f.domain != domain or f.name not in ep.fields:
+                continue
+            bound = SCOPE_BOUND.get(name, {}).get(f.name)
+            if bound is not None:
+                # A superset of the values the entity carries, still all in scope.
+                parts.append(f"SELECT {quote_ident(bound)} AS v FROM {SCOPE_REQUEST}")
+            else:
                 parts.append(
                     f"SELECT x.{quote_ident(f.name)} AS v FROM {view_name(name)} x "
                     f"WHERE {ep.where()}"
