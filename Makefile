@@ -4,7 +4,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PATIENTS ?= 10000
-BENCH_PATIENTS ?= 10000
+BENCH_PATIENTS ?= 10000,50000,500000
+BENCH_PG ?= auto
 FUZZ_SECONDS ?= 20
 FUZZ_JOBS ?= 2
 
@@ -34,7 +35,7 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 bench: $(STAMP)
-	$(PY) benchmarks/run.py --patients $(BENCH_PATIENTS)
+	$(PY) benchmarks/run.py --patients $(BENCH_PATIENTS) --pg $(BENCH_PG)
 
 fuzz: $(STAMP)
 	$(PY) fuzz/run_all.py --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS)

@@ -217,8 +217,9 @@ def ratios(records: dict[str, Record]) -> dict[str, Any]:
             ["extract", "load-sqlite", "reconcile-sqlite"],
             ["raw-parquet", "raw-sqlite"],
         ),
-        "extract+seal+load+reconcile PostgreSQL / raw PostgreSQL + Parquet": ratio(
-            records, ["extract", "load-pg", "reconcile-pg"], ["raw-parquet", "raw-pg"]
+        # The issue's yardstick: the whole governed procedure against one raw bulk copy.
+        "extract+seal+load+reconcile PostgreSQL / raw PostgreSQL": ratio(
+            records, ["extract", "load-pg", "reconcile-pg"], ["raw-pg"]
         ),
     }
     return {k: v for k, v in found.items() if v is not None}
@@ -444,12 +445,32 @@ def collect(
     return results
 
 
+def parse_sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(x.replace("_", "")) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError("--patients takes N or N,N,... (integers)") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError("--patients must be at least 1")
+    return sizes
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    p.add_argument("--patients", type=int, default=DEFAULT_PATIENTS)
+    p.add_argument(
+        "--patients",
+        type=parse_sizes,
+        default=[DEFAULT_PATIENTS],
+        help="N, or sizes N,N,... run one after the other with a growth table at the end",
+    )
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--out", default="bench-run", help="results.json goes here (default bench-run)")
-    p.add_argument("--pg", metavar="URL", help="also copy and load into this PostgreSQL database")
+    p.add_argument(
+        "--pg",
+        metavar="URL",
+        help="also copy and load into this PostgreSQL database; 'auto' starts a throw-away "
+        "server on loopback (Debian's PostgreSQL, as the tests do) and removes it at the end",
+    )
     p.add_argument("--keep", action="store_true", help="keep <out>/data (plaintext copies)")
     p.add_argument(
         "--profile", action="store_true", help="cProfile each stage into <out>/profile-*.txt"
@@ -463,10 +484,103 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--stage", help=argparse.SUPPRESS)
     p.add_argument("--state", help=argparse.SUPPRESS)
     p.add_argument("--profile-dir", help=argparse.SUPPRESS)
-    args = p.parse_args(argv)
-    if args.patients < 1:
-        p.error("--patients must be at least 1")
-    return args
+    return p.parse_args(argv)
+
+
+def run_sizes(args: argparse.Namespace) -> int:
+    """One orchestrated run per size (in <out>/<N> when there are several), then growth."""
+    sizes: list[int] = args.patients
+    server = None
+    if args.pg == "auto":
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+        from pgserver import PgServer  # the tests' throw-away server
+
+        server = PgServer()
+        server.start()
+    try:
+        summaries = []
+        for n in sizes:
+            one = argparse.Namespace(**vars(args))
+            one.patients = n
+            one.out = str(Path(args.out) / str(n)) if len(sizes) > 1 else args.out
+            if server is not None:
+                one.pg = server.url(server.create_database())
+            code = orchestrate(one)
+            summaries.append(json.loads((Path(one.out) / "results.json").read_text()))
+            if code:
+                return code
+    finally:
+        if server is not None:
+            server.stop()
+    if len(sizes) > 1:
+        growth = {"runs": [growth_row(r) for r in summaries]}
+        (Path(args.out) / "growth.json").write_text(json.dumps(growth, indent=2) + "\n")
+        render_growth(growth["runs"])
+    return 0
+
+
+GROWTH_STAGES = {
+    "raw-parquet": "raw Parquet",
+    "raw-pg": "raw PostgreSQL",
+    "extract": "extract+seal",
+    "load-pg": "load PostgreSQL",
+    "reconcile-pg": "reconcile PostgreSQL",
+    "load-sqlite": "load SQLite",
+    "reconcile-sqlite": "reconcile SQLite",
+}
+
+
+def growth_row(results: dict[str, Any]) -> dict[str, Any]:
+    stages = {s["stage"]: s for s in results["stages"]}
+    source_rows = sum(results.get("source", {}).get("tables", {}).values())
+    row: dict[str, Any] = {"patients": results["patients"], "source_rows": source_rows}
+    for name in GROWTH_STAGES:
+        if name in stages:
+            row[name] = {
+                "seconds": stages[name]["seconds"],
+                "rows": stages[name]["rows"],
+                "peak_rss_mb": stages[name]["peak_rss_mb"],
+                "data_rss_mb": stages[name]["peak_rss_excl_unlock_mb"],
+            }
+    row["ratios"] = {k: v["time_ratio"] for k, v in results["ratios"].items()}
+    return row
+
+
+def render_growth(rows: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=max(Console().width, 140))
+    table = Table(
+        title="Growth (seconds; µs per source row in brackets; peak RSS MB after unlock)",
+        title_justify="left",
+    )
+    table.add_column("Patients", justify="right")
+    table.add_column("Source rows", justify="right")
+    for name in GROWTH_STAGES:
+        if any(name in r for r in rows):
+            table.add_column(GROWTH_STAGES[name], justify="right")
+    table.add_column("Extract / load-pg data RSS", justify="right")
+    for r in rows:
+        cells = [f"{r['patients']:,}", f"{r['source_rows']:,}"]
+        for name in GROWTH_STAGES:
+            if not any(name in x for x in rows):
+                continue
+            st = r.get(name)
+            cells.append(
+                f"{st['seconds']:.2f} ({st['seconds'] / r['source_rows'] * 1e6:.2f})" if st else ""
+            )
+        rss = [r.get(s, {}).get("data_rss_mb") for s in ("extract", "load-pg")]
+        cells.append(" / ".join(fmt(x, 0) for x in rss))
+        table.add_row(*cells)
+    console.print(table)
+    ratios_table = Table(title="Ratios by size (time ratio)", title_justify="left")
+    ratios_table.add_column("Ratio")
+    for r in rows:
+        ratios_table.add_column(f"{r['patients']:,}", justify="right")
+    for name in rows[-1]["ratios"]:
+        ratios_table.add_row(name, *(fmt(r["ratios"].get(name), 2) for r in rows))
+    console.print(ratios_table)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -474,7 +588,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.stage:
         profile_dir = Path(args.profile_dir) if args.profile_dir else None
         return child(args.stage, Path(args.state), profile_dir)
-    return orchestrate(args)
+    return run_sizes(args)
 
 
 if __name__ == "__main__":

@@ -108,9 +108,18 @@ def _load_and_reconcile(ws, result, tmp_path, target=None):
     target = target or f"sqlite:{tmp_path / 'target.db'}"
     sender = ws.keys.public(SENDER_KEY)
     procedure.load(
-        ws, result.package, open_target(target), RCPT, RECIPIENT_KEY, RECIPIENT_PASS, sender, at(5)
+        ws,
+        result.package,
+        open_target(target, at(5)),  # message headers carry a time
+        RCPT,
+        RECIPIENT_KEY,
+        RECIPIENT_PASS,
+        sender,
+        at(5),
     )
-    report = procedure.reconcile(ws, result.package, open_target(target), RCPT, sender, at(6))
+    report = procedure.reconcile(
+        ws, result.package, open_target(target, at(5)), RCPT, sender, at(6)
+    )
     assert report["ok"]
     for name, e in report["entities"].items():
         assert e["target_rows"] == e["expected_rows"] == result.counts[name]["transferred"]
@@ -162,3 +171,73 @@ def test_kill_minus_nine_during_extraction_then_resume(lab, keys, tmp_path):
     result = procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(4))
     assert not partial.exists()
     _load_and_reconcile(ws, result, tmp_path)
+
+
+def _crashing_load(ws, result, target):
+    procedure.load(
+        ws,
+        result.package,
+        open_target(target, at(4)),
+        RCPT,
+        RECIPIENT_KEY,
+        RECIPIENT_PASS,
+        ws.keys.public(SENDER_KEY),
+        at(4),
+    )
+
+
+def test_fhir_load_resumes_after_a_crash_mid_entity(lab, keys, tmp_path, monkeypatch):
+    from ariane.connectors.fhir_ndjson import FhirNdjsonWriter
+
+    ws = new_workspace(tmp_path / "ws", keys)
+    write_manifest(ws, tmp_path / "m.yaml")
+    mid = approved(ws, tmp_path / "m.yaml", lab)
+    result = procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(3))
+    original = FhirNdjsonWriter.write
+
+    def dying(self, entity, batches):
+        written = original(self, entity, batches)
+        if entity == "result" and written:  # some Observations are on disk, then death
+            raise Crash()
+        return written
+
+    monkeypatch.setattr(FhirNdjsonWriter, "write", dying)
+    folder = tmp_path / "fhir"
+    with pytest.raises(Crash):
+        _crashing_load(ws, result, f"fhir:{folder}")
+    assert (folder / ".result.partial" / "Observation.ndjson").stat().st_size > 0
+    assert not (folder / "Observation.ndjson").exists()  # nothing half-written among the final
+    progress = json.loads((ws.migration_dir(mid) / "load-progress.json").read_text())
+    assert set(progress["entities"]) == {"patient", "practitioner", "request"}
+    monkeypatch.undo()
+    _load_and_reconcile(ws, result, tmp_path, f"fhir:{folder}")
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        ["Patient.ndjson", "Practitioner.ndjson", "ServiceRequest.ndjson", "Specimen.ndjson",
+         "DiagnosticReport.ndjson", "Observation.ndjson"]
+    )  # fmt: skip
+
+
+def test_message_load_resumes_after_a_crash_while_writing(lab, keys, tmp_path, monkeypatch):
+    from ariane.connectors.hl7v2_write import Hl7v2Writer
+
+    ws = new_workspace(tmp_path / "ws", keys)
+    write_manifest(ws, tmp_path / "m.yaml")
+    mid = approved(ws, tmp_path / "m.yaml", lab)
+    result = procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(3))
+    original = Hl7v2Writer.write
+
+    def dying(self, tables):
+        original(self, tables)  # every message file written, then the process dies
+        raise Crash()
+
+    monkeypatch.setattr(Hl7v2Writer, "write", dying)
+    folder = tmp_path / "hl7"
+    with pytest.raises(Crash):
+        _crashing_load(ws, result, f"hl7v2:{folder}")
+    assert any((folder / ".ariane.partial").iterdir())
+    assert not [p for p in folder.iterdir() if not p.name.startswith(".")]
+    # Nothing was recorded as loaded: message targets write everything at the end.
+    assert not (ws.migration_dir(mid) / "load-progress.json").exists()
+    monkeypatch.undo()
+    _load_and_reconcile(ws, result, tmp_path, f"hl7v2:{folder}")
+    assert not (folder / ".ariane.partial").exists()

@@ -51,7 +51,14 @@ def message_files(fmt: str, folder: pathlib.Path) -> list[pathlib.Path]:
     if not folder.is_dir():
         raise UsageError(f"message folder not found: {folder}")
     suffixes = FORMATS[fmt][2]
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
+    # Hidden folders are skipped: a target's staging folder (.ariane.partial) is not messages.
+    files = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() in suffixes
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts[:-1])
+    )
     if not files:
         raise UsageError(f"no {fmt} files ({', '.join(suffixes)}) in {folder}")
     return files

@@ -10,13 +10,16 @@ reconciliation compares what a receiving system would parse from the files.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import pathlib
+import shutil
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import pyarrow as pa
 
 from ariane.connectors.message_source import FORMATS, message_files
+from ariane.crypto.files import fsync_dir
 from ariane.errors import TargetError
 from ariane.model.entities import ENTITIES
 
@@ -64,18 +67,34 @@ class MessageTarget:
             n += batch.num_rows
         return n
 
+    # Nothing is written before close(): the load must not record entities as done before.
+    deferred_writes = True
+
     def close(self) -> None:
         if not self._batches:
             return
         # Writers take the columns the package carries; absent fields are simply not written.
         tables = {e: pa.Table.from_batches(b) for e, b in self._batches.items() if b}
-        writer = self._writer(self.folder)
+        # Files are written into a staging folder, then renamed into place: a load killed
+        # while writing leaves no partial file among the messages, and a retry starts afresh.
+        staging = self.folder / ".ariane.partial"
+        if staging.exists():
+            shutil.rmtree(staging)
+        staging.mkdir(mode=0o700)
+        writer = self._writer(staging)
         try:
             writer.write(tables)
         finally:
             close = getattr(writer, "close", None)
             if close is not None:
                 close()
+        try:
+            for path in sorted(staging.iterdir()):
+                os.replace(path, self.folder / path.name)
+            fsync_dir(self.folder)
+            staging.rmdir()
+        except OSError:
+            raise TargetError(f"cannot move the messages into {self.folder}") from None
         self._batches = {}
 
     def read_back(self, entity: str, columns: Sequence[str]) -> pa.Table:

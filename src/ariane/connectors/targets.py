@@ -7,15 +7,19 @@ with the canonical target schema.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import pathlib
+import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
 import pyarrow as pa
 
+from ariane.connectors.fhir_common import FILES
 from ariane.connectors.fhir_ndjson import FhirNdjsonWriter, read_back
 from ariane.connectors.sql_target import SqlTarget
-from ariane.errors import UsageError
+from ariane.crypto.files import fsync_dir
+from ariane.errors import TargetError, UsageError
 
 
 class Target(Protocol):
@@ -60,36 +64,54 @@ class SqlTargetAdapter:
 
 
 class FhirTarget:
+    """FHIR R4 NDJSON files in a folder, one set of files per entity (FILES).
+
+    An entity is written into a staging folder and its files are renamed into place only when
+    all its rows are written and flushed: a load killed mid-entity leaves no half-written file
+    among the final ones, and loading the entity again (resume, or a clean retry) replaces its
+    files instead of appending to them.
+    """
+
     def __init__(self, folder: pathlib.Path) -> None:
         self.folder = folder
-        self._writer: FhirNdjsonWriter | None = None
 
     def describe(self) -> str:
         return f"fhir:{self.folder}"
 
     def prepare(self) -> None:
-        self._writer = FhirNdjsonWriter(self.folder)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError:
+            raise TargetError(f"cannot create the FHIR output directory {self.folder}") from None
+
+    def _staging(self, entity: str) -> pathlib.Path:
+        return self.folder / f".{entity}.partial"
 
     def load(self, entity: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> int:
-        if self._writer is None:
-            self.prepare()
-        assert self._writer is not None
+        self.prepare()
+        staging = self._staging(entity)
+        if staging.exists():  # left by an interrupted load: never taken as complete
+            shutil.rmtree(staging)
         n = 0
-        for batch in batches:
-            self._writer.write(entity, [batch])
-            n += batch.num_rows
+        with FhirNdjsonWriter(staging) as writer:
+            writer.write(entity, [])  # the entity's files exist even when it has no row
+            for batch in batches:
+                writer.write(entity, [batch])
+                n += batch.num_rows
+        try:
+            for name in FILES[entity]:
+                os.replace(staging / name, self.folder / name)
+            fsync_dir(self.folder)
+            staging.rmdir()
+        except OSError:
+            raise TargetError(f"cannot move the {entity} files into {self.folder}") from None
         return n
 
     def read_back(self, entity: str, columns: Sequence[str]) -> pa.Table:
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
         return read_back(self.folder, entity, columns)
 
     def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+        pass
 
 
 def open_target(spec: str, now: dt.datetime | None = None) -> Target:

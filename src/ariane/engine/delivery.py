@@ -81,8 +81,11 @@ def load(
                     yield b
 
             loaded[name] = _load_entity(target, name, pkg, tracked(), bool(progress["entities"]))
-            progress["entities"] = loaded
-            ws.write_json(progress_path, progress)  # each entity's load is one transaction
+            if not getattr(target, "deferred_writes", False):
+                # Each entity's load is one transaction (SQL) or one rename (FHIR files);
+                # message targets write only at close, so nothing is recorded before.
+                progress["entities"] = loaded
+                ws.write_json(progress_path, progress)
         target.close()
         progress_path.unlink(missing_ok=True)
         report = {

@@ -26,6 +26,7 @@ from ariane.errors import SourceError, SurplusError
 from ariane.model.entities import ENTITIES
 from ariane.reconcile.digest import FieldDigests
 from ariane.scope.plan import CATEGORY, REASON, TRANSFERRED
+from ariane.scope.prefetch import prefetch
 from ariane.scope.session import ScopeSession
 from ariane.transform.generalise import generalise
 
@@ -67,7 +68,7 @@ def stream_entity(
     check_sql = plan.check_sql(entity, CHECK_BATCH)
     tally: dict[tuple[str, str | None], int] = {}
 
-    def batches() -> Iterator[pa.RecordBatch]:
+    def checked() -> Iterator[pa.RecordBatch]:
         # The stream runs on its own cursor: the per-batch checks query the session's
         # connection, and a new query on a connection cuts short the result it was streaming.
         cursor = session.con.cursor()
@@ -75,15 +76,12 @@ def stream_entity(
             reader = cursor.execute(plan.stream_sql(entity, maps)).to_arrow_reader(batch_rows)
         except duckdb.Error:
             raise SourceError(f"the source query failed while extracting {entity}") from None
-        # Digests run on a worker thread while the next batch is read and the previous one is
-        # sealed (DuckDB releases the GIL); one worker keeps the accumulator single-threaded.
-        with ThreadPoolExecutor(1, thread_name_prefix="digest") as pool:
-            pending: Future[None] | None = None
+        try:
             while True:
                 try:
                     batch = reader.read_next_batch()
                 except StopIteration:
-                    break
+                    return
                 except duckdb.Error:
                     raise SourceError(f"reading {entity} from the source failed") from None
                 batch = _count_and_keep(batch, tally)
@@ -91,7 +89,17 @@ def stream_entity(
                     continue
                 if check_sql is not None:
                     _check(session.con, check_sql, batch, entity, ep.conditions)
-                out = _transform(batch, schema, maps, rules, entity)
+                yield _transform(batch, schema, maps, rules, entity)
+        finally:
+            cursor.close()
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        # Reading, checking and transforming run on one thread, digests on another, while the
+        # caller encodes and seals: DuckDB, Arrow and age release the GIL. One digest worker
+        # keeps the accumulator single-threaded; queues bound what waits in memory.
+        with ThreadPoolExecutor(1, thread_name_prefix="digest") as pool:
+            pending: Future[None] | None = None
+            for out in prefetch(checked, depth=2):
                 if pending is not None:
                     pending.result()
                 pending = pool.submit(digests.update, out)
