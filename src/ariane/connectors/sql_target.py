@@ -17,6 +17,7 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from types import TracebackType
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -233,6 +234,36 @@ class SqlTarget:
             ) from None
         finally:
             cur.close()
+
+    def digest_rows(self, entity: str, columns: Sequence[str], aggregate: str) -> tuple[Any, ...]:
+        """Run `aggregate` (a SELECT over `_rows`) inside DuckDB, where the table is read.
+
+        `_rows` holds the named columns cast to their canonical types, as `iter_batches` gives
+        them: reconciliation digests the target without moving it through Arrow batches.
+        """
+        ent = _entity(entity)
+        names = _columns(ent, columns)
+        cols = ", ".join(
+            f"CAST({duck.quote_ident(n)} AS {DUCKDB_TYPES[ent.field(n).type]}) "
+            f"AS {duck.quote_ident(n)}"
+            for n in names
+        )
+        sql = f"WITH _rows AS (SELECT {cols} FROM {self._table(entity)}) {aggregate}"
+        cur = self._connection().cursor()
+        try:
+            row = cur.execute(sql).fetchone()
+        except duckdb.Error as exc:
+            if isinstance(exc, duckdb.CatalogException | duckdb.BinderException):
+                detail = self._scrub(exc)
+            else:
+                detail = type(exc).__name__  # may be a conversion error quoting a value
+            raise TargetError(
+                f"read back of {entity} from {self.describe()} failed: {detail}"
+            ) from None
+        finally:
+            cur.close()
+        assert row is not None
+        return tuple(row)
 
     def read_back(self, entity: str, columns: Sequence[str] | None = None) -> pa.Table:
         """The whole table (or the named columns) with exact canonical Arrow types."""

@@ -11,7 +11,7 @@ import os
 import pathlib
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import pyarrow as pa
 
@@ -58,6 +58,9 @@ class SqlTargetAdapter:
 
     def iter_batches(self, entity: str, columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
         return self._t.iter_batches(entity, columns)
+
+    def digest_rows(self, entity: str, columns: Sequence[str], aggregate: str) -> tuple[Any, ...]:
+        return self._t.digest_rows(entity, columns, aggregate)
 
     def close(self) -> None:
         self._t.close()

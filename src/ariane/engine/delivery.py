@@ -142,11 +142,14 @@ def _compare(name: str, entry: Any, target: Target, con: Any) -> tuple[dict[str,
             f"this version of Ariane computes {ALGORITHM}"
         )
     acc = FieldDigests(con, ENTITIES[name].key, columns)
-    stream = getattr(target, "iter_batches", None)
-    # SQL targets stream back: memory stays bounded by the batch, not by the table.
-    batches = stream(name, columns) if stream is not None else target.read_back(name, columns)
-    for batch in batches if stream is not None else batches.to_batches(200_000):
-        acc.update(batch.select(columns))
+    in_place = getattr(target, "digest_rows", None)
+    if in_place is not None:
+        # SQL targets digest where they are read, in one parallel scan: nothing crosses into
+        # Python but the sums.
+        acc.add(in_place(name, columns, acc.aggregate))
+    else:
+        for batch in target.read_back(name, columns).to_batches(200_000):
+            acc.update(batch)
     rows, digests = acc.rows, acc.result()
     expected = entry.stats["field_digests"]
     mismatched = sorted(f for f in columns if digests.get(f) != expected.get(f))

@@ -53,7 +53,8 @@ class FieldDigests:
         row = f"md5_number_lower(concat_ws(chr(31), {k}, {', '.join(map(_text, self._fields))}))"
         sums = [f"COALESCE(sum({row}::HUGEINT), 0) % {MOD}"] if self._fields else ["0"]
         sums += [f"COALESCE(sum(hash({k}, {_text(f)})::HUGEINT), 0) % {MOD}" for f in self._fields]
-        self._sql = f"SELECT count(*), {', '.join(sums)} FROM {self._view}"
+        self.aggregate = f"SELECT count(*), {', '.join(sums)} FROM _rows"
+        self._sql = f"WITH _rows AS (SELECT * FROM {self._view}) {self.aggregate}"
 
     def update(self, batch: pa.RecordBatch | pa.Table) -> None:
         if isinstance(batch, pa.RecordBatch):
@@ -65,10 +66,14 @@ class FieldDigests:
         finally:
             self._con.unregister(self._view)
         assert row is not None
-        self.rows += int(row[0])
-        self._row_sum = (self._row_sum + int(row[1])) % MOD
+        self.add(tuple(row))
+
+    def add(self, row: tuple[object, ...]) -> None:
+        """Add the result of `aggregate` run elsewhere (over a relation named `_rows`)."""
+        self.rows += int(row[0])  # type: ignore[call-overload]
+        self._row_sum = (self._row_sum + int(row[1])) % MOD  # type: ignore[call-overload]
         for f, value in zip(self._fields, row[2:], strict=True):
-            self._fields_sum[f] = (self._fields_sum[f] + int(value)) % MOD
+            self._fields_sum[f] = (self._fields_sum[f] + int(value)) % MOD  # type: ignore[call-overload]
 
     def row_digest(self) -> str:
         return f"{self._row_sum:016x}"
