@@ -13,6 +13,8 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -237,7 +239,83 @@ def test_message_load_resumes_after_a_crash_while_writing(lab, keys, tmp_path, m
     assert any((folder / ".ariane.partial").iterdir())
     assert not [p for p in folder.iterdir() if not p.name.startswith(".")]
     # Nothing was recorded as loaded: message targets write everything at the end.
-    assert not (ws.migration_dir(mid) / "load-progress.json").exists()
+    progress = json.loads((ws.migration_dir(mid) / "load-progress.json").read_text())
+    assert progress["entities"] == {}  # the load is known to be under way, nothing done
     monkeypatch.undo()
     _load_and_reconcile(ws, result, tmp_path, f"hl7v2:{folder}")
     assert not (folder / ".ariane.partial").exists()
+
+
+def test_ariane_resume_finishes_an_interrupted_extraction_then_load(
+    lab, keys, tmp_path, monkeypatch
+):
+    """The `ariane resume` command: it finds what was interrupted and asks for what it needs."""
+    from typer.testing import CliRunner
+
+    from ariane.cli import main as cli_main
+    from ariane.connectors.targets import SqlTargetAdapter
+
+    ws = new_workspace(tmp_path / "ws", keys)
+    write_manifest(ws, tmp_path / "m.yaml")
+    mid = approved(ws, tmp_path / "m.yaml", lab)
+    who = {"actor": OP}
+    # Authentication has its own tests: here the logged-in person is given.
+    monkeypatch.setattr(cli_main, "_me", lambda _ws: who["actor"])
+    monkeypatch.setattr(cli_main, "_now", lambda: at(10))
+    monkeypatch.setattr(cli_main, "_workspace", lambda path, create=False: ws)
+
+    def ariane(*args, passphrase=SENDER_PASS):
+        env = {"ARIANE_PASSPHRASE": passphrase, "COLUMNS": "160"}
+        return CliRunner().invoke(cli_main.app, [*args, "--workspace", str(ws.root)], env=env)
+
+    assert ariane("resume", mid).exit_code == 2  # nothing interrupted yet
+    original = PackageWriter.write_entity
+
+    def dying(self, entity, *args, **kwargs):
+        if entity == "result":
+            raise Crash()
+        return original(self, entity, *args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(PackageWriter, "write_entity", dying)
+        m.setattr(PackageWriter, "abort", lambda self: None)
+        with pytest.raises(Crash):
+            procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(3))
+
+    out = ariane("resume", mid)
+    assert out.exit_code == 2 and "--source" in out.output
+    out = ariane("resume", mid, "--source", str(lab))
+    assert out.exit_code == 0, out.output
+    assert "resuming the extraction" in out.output and "sealed package" in out.output
+    assert ws.state(mid)["state"] == "extracted"
+
+    package = ws.state(mid)["package"]
+    target = f"sqlite:{tmp_path / 'resumed.db'}"
+    who["actor"] = RCPT
+    load_original = SqlTargetAdapter.load
+
+    def dying_load(self, entity, schema, batches):
+        if entity == "request":
+            raise Crash()
+        return load_original(self, entity, schema, batches)
+
+    with monkeypatch.context() as m:
+        m.setattr(SqlTargetAdapter, "load", dying_load)
+        with pytest.raises(Crash):
+            _crashing_load(ws, SimpleNamespace(package=Path(package)), target)
+
+    out = ariane("resume", mid, "--target", target)
+    assert out.exit_code == 2 and "--key" in out.output and "--sender-key" in out.output
+    keys_args = ["--key", RECIPIENT_KEY, "--sender-key", SENDER_KEY]
+    other = f"sqlite:{tmp_path / 'other.db'}"
+    out = ariane("resume", mid, "--target", other, *keys_args, passphrase=RECIPIENT_PASS)
+    assert out.exit_code == 2 and "was into" in out.output
+    out = ariane("resume", mid, "--target", target, *keys_args, passphrase=RECIPIENT_PASS)
+    assert out.exit_code == 0, out.output
+    assert "already committed: patient, practitioner" in out.output
+    report = procedure.reconcile(
+        ws, Path(package), open_target(target), RCPT,
+        ws.keys.public(SENDER_KEY), at(11),
+    )  # fmt: skip
+    assert report["ok"]
+    assert ariane("resume", mid).exit_code == 2  # done: nothing left to resume

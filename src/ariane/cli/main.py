@@ -451,6 +451,81 @@ def load(
 
 
 @app.command()
+def resume(
+    manifest_id: Annotated[str, typer.Argument(help="manifest id")],
+    source: Annotated[
+        str | None, typer.Option(help="interrupted extraction: the same source as before")
+    ] = None,
+    target: Annotated[
+        str | None, typer.Option(help="interrupted load: the same target as before")
+    ] = None,
+    key: Annotated[
+        str | None, typer.Option(help="interrupted load: the recipient's key name")
+    ] = None,
+    sender_key: Annotated[
+        str | None, typer.Option(help="interrupted load: the sender's public key name (trusted)")
+    ] = None,
+    workspace: WorkspaceOpt = pathlib.Path("ariane-ws"),
+    passphrase_env: PassEnvOpt = PASS_ENV,
+) -> None:
+    """Finish an extraction or a load that a crash, a kill or a full disk interrupted.
+
+    What was sealed or committed and still verifies is kept; the rest is done again. The same
+    checks run as for the first attempt (role, approval, source unchanged, package verified).
+    """
+    from ariane.connectors.targets import open_target
+    from ariane.engine.delivery import interrupted_load
+    from ariane.errors import UsageError
+
+    ws = _run(lambda: _workspace(workspace))
+
+    def step() -> tuple[str, Any]:
+        st = ws.state(manifest_id)
+        if st.get("extracting"):
+            if source is None:
+                raise UsageError(
+                    f"the extraction of {manifest_id} was interrupted: give --source "
+                    "(the source it was reading)"
+                )
+            return "extract", st["extracting"]
+        progress = interrupted_load(ws, manifest_id)
+        if progress is not None:
+            missing = [
+                name
+                for name, value in (
+                    ("--target", target),
+                    ("--key", key),
+                    ("--sender-key", sender_key),
+                )
+                if value is None
+            ]
+            if missing:
+                raise UsageError(
+                    f"the load of {manifest_id} into {progress['target']} was interrupted: "
+                    f"give {', '.join(missing)}"
+                )
+            assert target is not None
+            if open_target(target).describe() != progress["target"]:
+                raise UsageError(
+                    f"the interrupted load of {manifest_id} was into {progress['target']}, "
+                    "not into --target"
+                )
+            return "load", progress
+        raise UsageError(f"nothing to resume for {manifest_id}: it is {st['state']}")
+
+    what, run = _run(step)
+    if what == "extract":
+        assert source is not None
+        console.print(f"resuming the extraction of {manifest_id} into {run['package']}")
+        extract(manifest_id, source, workspace, passphrase_env, None)
+    else:
+        assert target is not None and key is not None and sender_key is not None
+        done = ", ".join(sorted(run["entities"])) or "nothing yet"
+        console.print(f"resuming the load of {manifest_id} (already committed: {done})")
+        load(pathlib.Path(run["package"]), target, key, sender_key, workspace, passphrase_env)
+
+
+@app.command()
 def reconcile(
     package: Annotated[pathlib.Path, typer.Argument(help="package folder")],
     target: Annotated[str, typer.Option(help="sqlite:PATH, postgresql://… or fhir:DIR")],

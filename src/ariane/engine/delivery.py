@@ -70,6 +70,9 @@ def load(
         loaded: dict[str, int] = dict(progress["entities"])
         if loaded:
             ev.details = {"resumed": sorted(loaded)}
+        else:
+            # Written before the first row, so that `ariane resume` knows a load is under way.
+            ws.write_json(progress_path, {**progress, "package": str(package.resolve())})
         for name in ORDER:
             if name not in pkg.index.entities or name in loaded:
                 continue
@@ -85,7 +88,7 @@ def load(
                 # Each entity's load is one transaction (SQL) or one rename (FHIR files);
                 # message targets write only at close, so nothing is recorded before.
                 progress["entities"] = loaded
-                ws.write_json(progress_path, progress)
+                ws.write_json(progress_path, {**progress, "package": str(package.resolve())})
         target.close()
         progress_path.unlink(missing_ok=True)
         report = {
@@ -100,6 +103,15 @@ def load(
         ev.details = {"target": target.describe(), "loaded": loaded}
     ws.audit.checkpoint(now, actor.name, actor.os_user, actor.host, key_name, keys.signing_key)
     return loaded
+
+
+def interrupted_load(ws: Workspace, mid: str) -> dict[str, Any] | None:
+    """The progress of a load of `mid` that did not finish (package, target, entities done)."""
+    path = ws.migration_dir(mid) / "load-progress.json"
+    if not path.exists():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    return data
 
 
 def _progress(path: pathlib.Path, package_id: str, target: str) -> dict[str, Any]:
