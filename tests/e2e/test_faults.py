@@ -102,21 +102,30 @@ def test_read_only_target_then_retry(ready, pg_db):
 @pytest.mark.postgres
 def test_connection_dropped_mid_load_then_resume(ready, pg_db, monkeypatch):
     ws, mid, lab = ready
-    result = procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(3))
-    original = OpenedPackage.read
+    from ariane.package.writer import PackageWriter
 
-    def read_then_drop(self, entity, batch_rows=500):
-        for i, batch in enumerate(original(self, entity, batch_rows=500)):
+    init = PackageWriter.__init__
+
+    def small_parts(self, *args, **kwargs):  # several parts, so the drop falls between two
+        init(self, *args, **{**kwargs, "part_rows": 500})
+
+    with monkeypatch.context() as m:
+        m.setattr(PackageWriter, "__init__", small_parts)
+        result = procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(3))
+    original = OpenedPackage.plain_parts
+
+    def parts_then_drop(self, entity):
+        for i, (rows, data) in enumerate(original(self, entity)):
             if entity == "result" and i == 1:
-                # The server goes away in the middle of the result table's COPY.
+                # The server goes away between two parts of the result table's transaction.
                 with psycopg.connect(pg_db, autocommit=True) as con:
                     con.execute(
                         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                         "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                     )
-            yield batch
+            yield rows, data
 
-    monkeypatch.setattr(OpenedPackage, "read", read_then_drop)
+    monkeypatch.setattr(OpenedPackage, "plain_parts", parts_then_drop)
     with pytest.raises(TargetError):
         _load(ws, result, pg_db, 4)
     monkeypatch.undo()

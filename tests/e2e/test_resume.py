@@ -79,14 +79,14 @@ def test_load_resumes_after_a_crash(lab, keys, tmp_path, monkeypatch):
     write_manifest(ws, tmp_path / "m.yaml")
     mid = approved(ws, tmp_path / "m.yaml", lab)
     result = procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(3))
-    original = SqlTargetAdapter.load
+    original = SqlTargetAdapter.load_parts
 
-    def dying(self, entity, schema, batches):
+    def dying(self, entity, schema, parts):
         if entity == "result":
             raise Crash()
-        return original(self, entity, schema, batches)
+        return original(self, entity, schema, parts)
 
-    monkeypatch.setattr(SqlTargetAdapter, "load", dying)
+    monkeypatch.setattr(SqlTargetAdapter, "load_parts", dying)
     target = f"sqlite:{tmp_path / 't.db'}"
     sender = ws.keys.public(SENDER_KEY)
     with pytest.raises(Crash):
@@ -292,15 +292,15 @@ def test_ariane_resume_finishes_an_interrupted_extraction_then_load(
     package = ws.state(mid)["package"]
     target = f"sqlite:{tmp_path / 'resumed.db'}"
     who["actor"] = RCPT
-    load_original = SqlTargetAdapter.load
+    load_original = SqlTargetAdapter.load_parts
 
-    def dying_load(self, entity, schema, batches):
+    def dying_load(self, entity, schema, parts):
         if entity == "request":
             raise Crash()
-        return load_original(self, entity, schema, batches)
+        return load_original(self, entity, schema, parts)
 
     with monkeypatch.context() as m:
-        m.setattr(SqlTargetAdapter, "load", dying_load)
+        m.setattr(SqlTargetAdapter, "load_parts", dying_load)
         with pytest.raises(Crash):
             _crashing_load(ws, SimpleNamespace(package=Path(package)), target)
 

@@ -22,17 +22,19 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ariane.connectors import duck
+from ariane.connectors import duck, memfiles
 from ariane.connectors.sql_ddl import DUCKDB_TYPES, POSTGRESQL, SQLITE, Dialect
 from ariane.connectors.sql_feed import Feed, check_schema
 from ariane.connectors.sql_url import Location, PostgresLocation, SqliteLocation, parse_url
 from ariane.errors import TargetError
-from ariane.model.entities import ENTITIES, ORDER, Entity
+from ariane.model.entities import ENTITIES, FLOAT, ORDER, STRING, Entity
 
 READ_BATCH_ROWS = 122_880  # a multiple of DuckDB's vector size
 _ALIAS = "ariane_target"
 _FEED = "ariane_load_feed"
 _KEY_VIOLATION = ("duplicate key value", "UNIQUE constraint failed", "PRIMARY KEY or UNIQUE")
+NAN_WHY = "NaN value(s), which SQLite would store as NULL"
+NUL_WHY = "value(s) with a NUL character, which PostgreSQL text cannot store"
 _NULL_VIOLATION = ("violates not-null constraint", "NOT NULL constraint failed")
 
 
@@ -186,6 +188,76 @@ class SqlTarget:
             with contextlib.suppress(duckdb.Error):
                 con.unregister(_FEED)
         return feed.rows
+
+    def load_parts(self, entity: str, schema: pa.Schema, parts: Iterable[tuple[int, bytes]]) -> int:
+        """Like `load`, from whole Parquet parts (rows, plaintext in memory) that DuckDB reads.
+
+        The bulk path for packages: memory stays flat whatever the entity's size, because DuckDB
+        lets go of each part when its statement ends. The same checks as `load` run in SQL on
+        each part before it is inserted; all parts go in one transaction.
+        """
+        ent = _entity(entity)
+        check_schema(ent, schema)
+        con = self._connection()
+        memfiles.register(con)
+        cols = ", ".join(duck.quote_ident(n) for n in schema.names)
+        checks = self._value_checks(schema)
+        rows = 0
+        committing = False
+        try:
+            con.execute("BEGIN")
+            for expected, data in parts:
+                with memfiles.memory_file(data) as url:
+                    source = f"read_parquet({duck.quote_literal(url)})"
+                    if checks:
+                        self._check_part(con, ent, source, checks)
+                    done = con.execute(
+                        f"INSERT INTO {self._table(entity)} ({cols}) SELECT {cols} FROM {source}"
+                    ).fetchone()
+                inserted = int(done[0]) if done else -1
+                if inserted != expected:
+                    raise TargetError(
+                        f"load of {entity}: a part of {expected} rows inserted {inserted}"
+                    )
+                rows += inserted
+            committing = True
+            con.execute("COMMIT")
+        except BaseException as exc:
+            _rollback(con)
+            if committing and isinstance(exc, duckdb.Error):
+                raise TargetError(
+                    f"load of {entity} into {self.describe()}: the commit of {rows} rows "
+                    f"failed ({type(exc).__name__}); whether it took effect is unknown: count "
+                    "the table before loading again"
+                ) from None
+            if isinstance(exc, duckdb.Error):
+                raise TargetError(self._load_failure(ent, exc, rows)) from None
+            raise
+        return rows
+
+    def _value_checks(self, schema: pa.Schema) -> list[tuple[str, str, str]]:
+        """(column, SQL counting bad values, why) for values the backend would change silently."""
+        out = []
+        for f in schema:
+            col = duck.quote_ident(f.name)
+            if self._dialect is SQLITE and f.type == FLOAT:
+                out.append((f.name, f"count(*) FILTER (WHERE isnan({col}))", NAN_WHY))
+            if self._dialect is POSTGRESQL and f.type == STRING:
+                out.append((f.name, f"count(*) FILTER (WHERE contains({col}, chr(0)))", NUL_WHY))
+        return out
+
+    def _check_part(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        ent: Entity,
+        source: str,
+        checks: list[tuple[str, str, str]],
+    ) -> None:
+        row = con.execute(f"SELECT {', '.join(c[1] for c in checks)} FROM {source}").fetchone()
+        assert row is not None
+        for (name, _, why), n in zip(checks, row, strict=True):
+            if n:
+                raise TargetError(f"load of {ent.name}: column {name} holds {n} {why}")
 
     def _load_failure(self, ent: Entity, exc: duckdb.Error, rows: int) -> str:
         where = f"load of {ent.name} into {self.describe()}"

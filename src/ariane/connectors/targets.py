@@ -47,6 +47,9 @@ class SqlTargetAdapter:
     def load(self, entity: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> int:
         return self._t.load(entity, schema, batches)
 
+    def load_parts(self, entity: str, schema: pa.Schema, parts: Iterable[tuple[int, bytes]]) -> int:
+        return self._t.load_parts(entity, schema, parts)
+
     def read_back(self, entity: str, columns: Sequence[str]) -> pa.Table:
         return self._t.read_back(entity, columns)
 

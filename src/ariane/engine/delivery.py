@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import pathlib
+from collections.abc import Callable
 from typing import Any
 
 from ariane.audit import alerts
@@ -83,7 +84,20 @@ def load(
                     obs.advance(b.num_rows)
                     yield b
 
-            loaded[name] = _load_entity(target, name, pkg, tracked(), bool(progress["entities"]))
+            def tracked_parts(n: str = name) -> Any:
+                for rows, data in pkg.plain_parts(n):
+                    yield rows, data
+                    obs.advance(rows)
+
+            bulk = getattr(target, "load_parts", None)
+
+            def go(n: str = name, bulk: Any = bulk) -> int:
+                # SQL targets read each decrypted part themselves: memory stays flat.
+                if bulk is not None:
+                    return int(bulk(n, pkg.schema(n), tracked_parts(n)))
+                return target.load(n, pkg.schema(n), tracked(n))
+
+            loaded[name] = _load_entity(target, name, pkg, go, bool(progress["entities"]))
             if not getattr(target, "deferred_writes", False):
                 # Each entity's load is one transaction (SQL) or one rename (FHIR files);
                 # message targets write only at close, so nothing is recorded before.
@@ -124,13 +138,13 @@ def _progress(path: pathlib.Path, package_id: str, target: str) -> dict[str, Any
 
 
 def _load_entity(
-    target: Target, name: str, pkg: OpenedPackage, batches: Any, resuming: bool
+    target: Target, name: str, pkg: OpenedPackage, go: Callable[[], int], resuming: bool
 ) -> int:
     """Load one entity; when resuming, a primary-key clash on an entity whose commit raced the
     crash means its rows are already there: reconciliation then proves it exactly."""
     expected = pkg.index.entities[name].rows
     try:
-        return target.load(name, pkg.schema(name), batches)
+        return go()
     except TargetError as e:
         count = getattr(target, "count", None)
         if (

@@ -186,6 +186,22 @@ class OpenedPackage:
             raise UsageError(f"package has no entity {entity}") from None
 
     def _open_part(self, entry: EntityEntry, part: Part) -> pq.ParquetFile:
+        return self._checked_parquet(entry, part, self._plaintext(part))
+
+    def plain_parts(self, entity: str) -> Iterator[tuple[int, bytes]]:
+        """Each part of `entity` as (rows, plaintext Parquet in memory), verified like `read`.
+
+        For bulk loaders that read Parquet themselves; one part is in memory at a time.
+        """
+        entry = self._entry(entity)
+        for part in entry.parts:
+            plain = self._plaintext(part)
+            parquet = self._checked_parquet(entry, part, plain)
+            self._schemas.setdefault(entity, parquet.schema_arrow.remove_metadata())
+            del parquet
+            yield part.rows, plain
+
+    def _plaintext(self, part: Part) -> bytes:
         ciphertext = _read(self._path, part.file)
         # Re-checked here: the file may have changed since verify_package read it.
         if (
@@ -197,6 +213,9 @@ class OpenedPackage:
         del ciphertext
         if sha256_hex(plain) != part.plaintext_sha256:
             raise IntegrityError(f"part {part.file} does not match its plaintext hash")
+        return plain
+
+    def _checked_parquet(self, entry: EntityEntry, part: Part, plain: bytes) -> pq.ParquetFile:
         try:
             parquet = pq.ParquetFile(pa.BufferReader(plain))
         except (pa.ArrowException, OSError, ValueError):  # a non-UTF-8 name: UnicodeDecodeError
