@@ -133,3 +133,20 @@ def test_connection_dropped_mid_load_then_resume(ready, pg_db, monkeypatch):
         assert con.execute("SELECT count(*) FROM result").fetchone()[0] == 0  # rolled back
     _load(ws, result, pg_db, 5)  # resumes: patients, practitioners, requests are not reloaded
     _reconcile_ok(ws, result, pg_db)
+
+
+def test_too_little_memory_is_a_clear_error_and_a_retry_works(ready, monkeypatch):
+    """Spilling is disabled (no clear data on disk): running out of memory must say what to do."""
+    from ariane.errors import SourceError
+
+    ws, mid, lab = ready
+    monkeypatch.setenv("ARIANE_MEMORY_LIMIT", "8MB")
+    with pytest.raises(SourceError) as info:
+        procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(3))
+    assert "ran out of memory" in info.value.message
+    assert "ARIANE_MEMORY_LIMIT" in info.value.message
+    packages = ws.root / "packages"
+    assert not packages.exists() or not any(packages.iterdir()), "nothing half-written is left"
+    monkeypatch.delenv("ARIANE_MEMORY_LIMIT")
+    result = procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(4))
+    _load(ws, result, f"sqlite:{ws.root.parent / 'after-oom.db'}", 5)

@@ -8,6 +8,7 @@ exactly the kind of clear copy that must not exist. Memory is bounded instead.
 
 from __future__ import annotations
 
+import os
 import pathlib
 from functools import cache
 
@@ -16,6 +17,20 @@ import duckdb
 from ariane.errors import SourceError
 
 DEFAULT_MEMORY_LIMIT = "1GB"
+MEMORY_ENV = "ARIANE_MEMORY_LIMIT"  # e.g. 2GB: DuckDB's memory per connection
+
+
+def memory_limit() -> str:
+    """The configured memory limit of the query engine (ARIANE_MEMORY_LIMIT, default 1GB)."""
+    return os.environ.get(MEMORY_ENV, DEFAULT_MEMORY_LIMIT)
+
+
+def out_of_memory(doing: str) -> SourceError:
+    """Spilling is disabled on purpose (no clear data on disk): say what to do instead."""
+    return SourceError(
+        f"the query engine ran out of memory while {doing} (limit {memory_limit()}): "
+        f"set {MEMORY_ENV} higher, e.g. {MEMORY_ENV}=2GB"
+    )
 
 
 @cache
@@ -29,13 +44,13 @@ def _extension_file(package: str) -> str:
 
 
 def connect(
-    memory_limit: str = DEFAULT_MEMORY_LIMIT, threads: int | None = None
+    limit: str | None = None, threads: int | None = None
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with no spill directory, no extension download, bounded memory."""
     config: dict[str, str | bool | int | float | list[str]] = {
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
-        "memory_limit": memory_limit,
+        "memory_limit": limit or memory_limit(),
         "temp_directory": "",
         "enable_external_access": True,
     }

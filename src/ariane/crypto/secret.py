@@ -57,6 +57,9 @@ def open_secret(path: Path, passphrase: str) -> bytes:
     return secret
 
 
+PY_SLICE = 65_536
+
+
 def _pseudonyms_of_chunk(secret: bytes, prefix: bytes, values: pa.Array) -> pa.Array:
     raw = values.cast(pa.large_binary() if pa.types.is_large_string(values.type) else pa.binary())
     keyed = hmac.HMAC(secret, hashes.SHA256())
@@ -84,7 +87,12 @@ def pseudonyms(secret: bytes, domain: str, values: pa.Array | pa.ChunkedArray) -
     if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
         raise UsageError("pseudonyms are computed over string columns only")
     prefix = domain.encode("utf-8") + b"\x00"
-    if isinstance(values, pa.ChunkedArray):
-        chunks = [_pseudonyms_of_chunk(secret, prefix, c) for c in values.chunks]
-        return pa.concat_arrays(chunks) if chunks else pa.array([], type=pa.string())
-    return _pseudonyms_of_chunk(secret, prefix, values)
+    arrays = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    # Python objects exist only for one slice at a time: a million identifiers as Python
+    # strings would cost hundreds of MB that the allocator keeps after they are freed.
+    chunks = [
+        _pseudonyms_of_chunk(secret, prefix, a.slice(start, PY_SLICE))
+        for a in arrays
+        for start in range(0, len(a), PY_SLICE)
+    ]
+    return pa.concat_arrays(chunks) if chunks else pa.array([], type=pa.string())

@@ -64,13 +64,13 @@ def pg_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _connect(memory_limit: str) -> duckdb.DuckDBPyConnection:
+def _connect(memory_limit: str | None) -> duckdb.DuckDBPyConnection:
     con = duck.connect(memory_limit)
     con.execute("SET enable_progress_bar = false")  # a library never draws on the terminal
     return con
 
 
-def open_source(ref: str, memory_limit: str = duck.DEFAULT_MEMORY_LIMIT) -> OpenSource:
+def open_source(ref: str, memory_limit: str | None = None) -> OpenSource:
     """`ref`: a SQLite file, a postgresql:// URL, or a folder of .csv files (or one .csv file)."""
     if ref.partition(":")[0] in src.MESSAGE_KINDS:
         # A folder of messages: staged as canonical tables by Ariane's readers, then scanned
@@ -99,7 +99,7 @@ def open_source(ref: str, memory_limit: str = duck.DEFAULT_MEMORY_LIMIT) -> Open
     return OpenSource(con, ref_.kind, ref_.describe())
 
 
-def _open_csv(path: pathlib.Path, memory_limit: str) -> OpenSource:
+def _open_csv(path: pathlib.Path, memory_limit: str | None) -> OpenSource:
     if not path.exists():
         raise UsageError(f"source not found: {path}")
     files = sorted(path.glob("*.csv")) if path.is_dir() else [path]

@@ -74,6 +74,8 @@ def stream_entity(
         cursor = session.con.cursor()
         try:
             reader = cursor.execute(plan.stream_sql(entity, maps)).to_arrow_reader(batch_rows)
+        except duckdb.OutOfMemoryException:
+            raise duck.out_of_memory(f"extracting {entity}") from None
         except duckdb.Error:
             raise SourceError(f"the source query failed while extracting {entity}") from None
         try:
@@ -82,6 +84,8 @@ def stream_entity(
                     batch = reader.read_next_batch()
                 except StopIteration:
                     return
+                except duckdb.OutOfMemoryException:
+                    raise duck.out_of_memory(f"extracting {entity}") from None
                 except duckdb.Error:
                     raise SourceError(f"reading {entity} from the source failed") from None
                 batch = _count_and_keep(batch, tally)

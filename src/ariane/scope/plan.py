@@ -190,8 +190,10 @@ def build_plan(manifest: Manifest, filters: dict[str, Filter]) -> Plan:
             *own_filter("practitioner"),
             Condition(
                 "not referenced by data in scope",
+                # UNION (distinct): a few thousand practitioners, not one entry per result, in
+                # the hash table this IN builds.
                 f"{a}.practitioner_id IN (SELECT prescriber_id FROM {SCOPE_REQUEST} "
-                f"UNION ALL {in_scope_results('validator_id')})",
+                f"UNION {in_scope_results('validator_id')})",
                 in_stream=False,
             ),
         ],

@@ -27,7 +27,7 @@ class ScopeSession:
         src: source.SourceRef,
         profile: Profile,
         manifest: Manifest,
-        memory_limit: str = duck.DEFAULT_MEMORY_LIMIT,
+        memory_limit: str | None = None,
     ) -> None:
         filters = verify_manifest(manifest, profile)
         self.plan: Plan = build_plan(manifest, filters)
@@ -77,6 +77,8 @@ class ScopeSession:
     def _execute(self, sql: str, doing: str) -> duckdb.DuckDBPyConnection:
         try:
             return self.con.execute(sql)
+        except duckdb.OutOfMemoryException:
+            raise duck.out_of_memory(doing) from None
         except duckdb.ConversionException:
             # DuckDB's message quotes the offending value: never pass it on.
             raise SourceError(
