@@ -39,6 +39,13 @@ class Crash(BaseException):
     """Stands for the process dying: no clean-up handler runs."""
 
 
+def _extracted(lab, keys, tmp_path):
+    ws = new_workspace(tmp_path / "ws", keys)
+    write_manifest(ws, tmp_path / "m.yaml")
+    mid = approved(ws, tmp_path / "m.yaml", lab)
+    return ws, mid, procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(3))
+
+
 def _partial_files(ws, mid):
     run = ws.state(mid)["extracting"]
     partial = partial_dir(__import__("pathlib").Path(run["package"]))
@@ -75,10 +82,7 @@ def test_extraction_resumes_after_a_crash(lab, keys, tmp_path, monkeypatch):
 def test_load_resumes_after_a_crash(lab, keys, tmp_path, monkeypatch):
     from ariane.connectors.targets import SqlTargetAdapter
 
-    ws = new_workspace(tmp_path / "ws", keys)
-    write_manifest(ws, tmp_path / "m.yaml")
-    mid = approved(ws, tmp_path / "m.yaml", lab)
-    result = procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(3))
+    ws, mid, result = _extracted(lab, keys, tmp_path)
     original = SqlTargetAdapter.load_parts
 
     def dying(self, entity, schema, parts):
@@ -191,10 +195,7 @@ def _crashing_load(ws, result, target):
 def test_fhir_load_resumes_after_a_crash_mid_entity(lab, keys, tmp_path, monkeypatch):
     from ariane.connectors.fhir_ndjson import FhirNdjsonWriter
 
-    ws = new_workspace(tmp_path / "ws", keys)
-    write_manifest(ws, tmp_path / "m.yaml")
-    mid = approved(ws, tmp_path / "m.yaml", lab)
-    result = procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(3))
+    ws, mid, result = _extracted(lab, keys, tmp_path)
     original = FhirNdjsonWriter.write
 
     def dying(self, entity, batches):
@@ -222,10 +223,7 @@ def test_fhir_load_resumes_after_a_crash_mid_entity(lab, keys, tmp_path, monkeyp
 def test_message_load_resumes_after_a_crash_while_writing(lab, keys, tmp_path, monkeypatch):
     from ariane.connectors.hl7v2_write import Hl7v2Writer
 
-    ws = new_workspace(tmp_path / "ws", keys)
-    write_manifest(ws, tmp_path / "m.yaml")
-    mid = approved(ws, tmp_path / "m.yaml", lab)
-    result = procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(3))
+    ws, mid, result = _extracted(lab, keys, tmp_path)
     original = Hl7v2Writer.write
 
     def dying(self, tables):

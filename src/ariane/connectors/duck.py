@@ -43,9 +43,7 @@ def _extension_file(package: str) -> str:
     return str(found[0])
 
 
-def connect(
-    limit: str | None = None, threads: int | None = None
-) -> duckdb.DuckDBPyConnection:
+def connect(limit: str | None = None, threads: int | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with no spill directory, no extension download, bounded memory."""
     config: dict[str, str | bool | int | float | list[str]] = {
         "autoinstall_known_extensions": False,

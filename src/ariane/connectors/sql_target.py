@@ -297,15 +297,16 @@ class SqlTarget:
                     schema=target,
                 )
         except (duckdb.Error, pa.ArrowException) as exc:
-            if isinstance(exc, duckdb.CatalogException | duckdb.BinderException):
-                detail = self._scrub(exc)
-            else:
-                detail = type(exc).__name__  # may be a conversion error quoting a value
-            raise TargetError(
-                f"read back of {entity} from {self.describe()} failed: {detail}"
-            ) from None
+            raise self._read_failure(entity, exc) from None
         finally:
             cur.close()
+
+    def _read_failure(self, entity: str, exc: Exception) -> TargetError:
+        if isinstance(exc, duckdb.CatalogException | duckdb.BinderException):
+            detail = self._scrub(exc)
+        else:
+            detail = type(exc).__name__  # may be a conversion error quoting a value
+        return TargetError(f"read back of {entity} from {self.describe()} failed: {detail}")
 
     def digest_rows(self, entity: str, columns: Sequence[str], aggregate: str) -> tuple[Any, ...]:
         """Run `aggregate` (a SELECT over `_rows`) inside DuckDB, where the table is read.
@@ -325,13 +326,7 @@ class SqlTarget:
         try:
             row = cur.execute(sql).fetchone()
         except duckdb.Error as exc:
-            if isinstance(exc, duckdb.CatalogException | duckdb.BinderException):
-                detail = self._scrub(exc)
-            else:
-                detail = type(exc).__name__  # may be a conversion error quoting a value
-            raise TargetError(
-                f"read back of {entity} from {self.describe()} failed: {detail}"
-            ) from None
+            raise self._read_failure(entity, exc) from None
         finally:
             cur.close()
         assert row is not None
