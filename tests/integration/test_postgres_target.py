@@ -117,3 +117,36 @@ def test_two_targets_on_one_database(pg_db: str) -> None:
         assert reader.count("comment") == 0
         writer.load("comment", table.schema, table.to_batches(max_chunksize=100))
         assert reader.count("comment") == 1000
+
+
+def _primary_keys(url: str) -> set[str]:
+    with psycopg.connect(url) as con:
+        rows = con.execute(
+            "SELECT conname FROM pg_constraint WHERE contype = 'p' AND conrelid::regclass::text"
+            " IN ('patient', 'practitioner', 'request', 'result', 'comment')"
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
+def test_bulk_load_builds_the_primary_key_after_the_rows_and_keeps_it(pg_db: str) -> None:
+    """Into an empty table the key is dropped and rebuilt in the load's transaction: it is
+    there afterwards, whether the load succeeded or failed, and it refuses later duplicates."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "connectors"))
+    from test_sql_target import parts
+
+    ent = ENTITIES["result"]
+    table = random_table(ent, 300, seed=21)
+    with SqlTarget.from_url(pg_db) as target:
+        target.create_schema()
+        keys = _primary_keys(pg_db)
+        assert "result_pkey" in keys
+        doubled = pa.concat_tables([table, table.slice(10, 1)])
+        with pytest.raises(TargetError, match=r"primary key result\.result_id"):
+            target.load_parts("result", doubled.schema, parts(doubled, 100))
+        assert _primary_keys(pg_db) == keys and target.count("result") == 0
+        assert target.load_parts("result", table.schema, parts(table, 100)) == 300
+        assert _primary_keys(pg_db) == keys
+        # Not empty any more: the key stays in place and refuses a repeated one.
+        with pytest.raises(TargetError, match=r"primary key result\.result_id"):
+            target.load_parts("result", table.schema, parts(table.slice(0, 5), 100))
+        assert target.count("result") == 300

@@ -32,7 +32,12 @@ from ariane.model.entities import ENTITIES, FLOAT, ORDER, STRING, Entity
 READ_BATCH_ROWS = 122_880  # a multiple of DuckDB's vector size
 _ALIAS = "ariane_target"
 _FEED = "ariane_load_feed"
-_KEY_VIOLATION = ("duplicate key value", "UNIQUE constraint failed", "PRIMARY KEY or UNIQUE")
+_KEY_VIOLATION = (
+    "duplicate key value",
+    "UNIQUE constraint failed",
+    "PRIMARY KEY or UNIQUE",
+    "could not create unique index",  # a deferred primary key meeting a repeated key
+)
 NAN_WHY = "NaN value(s), which SQLite would store as NULL"
 NUL_WHY = "value(s) with a NUL character, which PostgreSQL text cannot store"
 _NULL_VIOLATION = ("violates not-null constraint", "NOT NULL constraint failed")
@@ -206,6 +211,7 @@ class SqlTarget:
         committing = False
         try:
             con.execute("BEGIN")
+            deferred = self._defer_primary_key(con, ent)
             for expected, data in parts:
                 with memfiles.memory_file(data) as url:
                     source = f"read_parquet({duck.quote_literal(url)})"
@@ -220,6 +226,14 @@ class SqlTarget:
                         f"load of {entity}: a part of {expected} rows inserted {inserted}"
                     )
                 rows += inserted
+            if deferred is not None:
+                # Built once over the loaded rows, in the same transaction: a duplicate key
+                # fails here and nothing of the entity remains.
+                self._postgres_execute(
+                    con,
+                    f"ALTER TABLE {self._dialect.table(entity)} ADD CONSTRAINT "
+                    f"{duck.quote_ident(deferred)} PRIMARY KEY ({duck.quote_ident(ent.key)})",
+                )
             committing = True
             con.execute("COMMIT")
         except BaseException as exc:
@@ -234,6 +248,40 @@ class SqlTarget:
                 raise TargetError(self._load_failure(ent, exc, rows)) from None
             raise
         return rows
+
+    def _defer_primary_key(self, con: duckdb.DuckDBPyConnection, ent: Entity) -> str | None:
+        """PostgreSQL, empty table: drop its primary key for the load, inside the transaction.
+
+        Building the key's index once after the rows are in is faster than maintaining it row
+        by row on random (pseudonymised) keys. Returns the constraint's name to restore, or None
+        (SQLite, or a table that already holds rows: then the key stays and checks each row).
+        """
+        if self._dialect is not POSTGRESQL:
+            return None
+        if con.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {self._table(ent.name)} LIMIT 1)"
+        ).fetchone() != (0,):
+            return None
+        found = con.execute(
+            "SELECT * FROM postgres_query(?, ?)",
+            [
+                _ALIAS,
+                "SELECT conname::text FROM pg_constraint WHERE contype = 'p' AND conrelid = "
+                f"{duck.quote_literal(self._dialect.table(ent.name))}::regclass",
+            ],
+        ).fetchall()
+        if len(found) != 1:
+            return None
+        name = str(found[0][0])
+        self._postgres_execute(
+            con,
+            f"ALTER TABLE {self._dialect.table(ent.name)} DROP CONSTRAINT {duck.quote_ident(name)}",
+        )
+        return name
+
+    @staticmethod
+    def _postgres_execute(con: duckdb.DuckDBPyConnection, statement: str) -> None:
+        con.execute("CALL postgres_execute(?, ?)", [_ALIAS, statement])
 
     def _value_checks(self, schema: pa.Schema) -> list[tuple[str, str, str]]:
         """(column, SQL counting bad values, why) for values the backend would change silently."""
