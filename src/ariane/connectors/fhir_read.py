@@ -69,7 +69,7 @@ from ariane.connectors import fhir_decode as dec
 from ariane.connectors.fhir_bundle import Item, load
 from ariane.connectors.fhir_common import JSON
 from ariane.connectors.fhir_ndjson import validate_resource
-from ariane.connectors.messages import CanonicalBatch, Rejection, to_canonical
+from ariane.connectors.messages import CanonicalBatch, Rejection, merge_rows, to_canonical
 from ariane.errors import TargetError
 from ariane.model.entities import ORDER
 
@@ -395,7 +395,7 @@ class _Reader:
         if old is None:
             table[key] = row
         elif merge:
-            if not _merge(old, row):
+            if not merge_rows(old, row):
                 self.count(f"{item.resource['resourceType']} (differing duplicate, first kept)")
         elif old != row:
             where = f"{item.where}: " if item.where else ""
@@ -415,11 +415,7 @@ class _Reader:
             if system in ("phone", "email") and system not in telecom:
                 telecom[system] = _s(t.get("value"), "telecom.value")
         gender = _s(r.get("gender"), "gender")
-        nir = None
-        for ident in _l(r, "identifier"):
-            if ident.get("system") == f.NIR_SYSTEM:
-                nir = _s(ident.get("value"), "identifier.value")
-                break
+        nir = _identifier(r, f.NIR_SYSTEM)
         row: Row = {
             "patient_id": self._need_key(item),
             "family_name": _s(usual.get("family"), "name.family"),
@@ -450,11 +446,7 @@ class _Reader:
             codings = _l(code, "coding")
             if specialty is None and codings:
                 specialty = _s(codings[0].get("display"), "coding.display") or _code(codings[0])
-        rpps = None
-        for ident in _l(r, "identifier"):
-            if ident.get("system") == f.RPPS_SYSTEM:
-                rpps = _s(ident.get("value"), "identifier.value")
-                break
+        rpps = _identifier(r, f.RPPS_SYSTEM)
         row: Row = {
             "practitioner_id": self._need_key(item),
             "family_name": _s(name.get("family"), "name.family"),
@@ -477,7 +469,7 @@ class _Reader:
         specimens = self._specimen_targets(r, item)
         notes = self._notes(item, key, key, None)
         old = self.requests_sr.get(key)
-        if old is not None and not _merge(old, row):
+        if old is not None and not merge_rows(old, row):
             self.count("ServiceRequest (differing duplicate, first kept)")
         self.requests_sr.setdefault(key, row)
         self.request_blanks.setdefault(key, blanks)
@@ -524,7 +516,7 @@ class _Reader:
         # Everything read: now record.
         old = self.requests_dr.setdefault(key, info)
         if old is not info:
-            _merge(old, info)
+            merge_rows(old, info)
         self.report_request[id(r)] = key
         for target in results:
             self.obs_links.setdefault(id(target.resource), key)
@@ -555,7 +547,7 @@ class _Reader:
         for key in dict.fromkeys(keys):
             notes += self._notes(item, f"Specimen/{self._need_key(item)}", key, None)
             old = self.requests_spec.setdefault(key, dict(info))
-            _merge(old, info)
+            merge_rows(old, info)
         self.spec_request[id(r)] = list(dict.fromkeys(keys))
         self._add_notes(notes)
 
@@ -753,21 +745,16 @@ def _flag(interpretation: list[JSON]) -> str | None:
     return _s(interpretation[0].get("text"), "interpretation.text")
 
 
+def _identifier(r: JSON, system: str) -> str | None:
+    """The value of the resource's first identifier in `system`."""
+    for ident in _l(r, "identifier"):
+        if ident.get("system") == system:
+            return _s(ident.get("value"), "identifier.value")
+    return None
+
+
 def _security(meta: JSON) -> str | None:
     for coding in _l(meta, "security"):
         if coding.get("system") == f.SENSITIVITY_SYSTEM:
             return _code(coding)
     return None
-
-
-def _merge(old: Row, new: Row) -> bool:
-    """Fill `old`'s gaps from `new`; False when both hold different values for a field."""
-    same = True
-    for k, v in new.items():
-        if v is None:
-            continue
-        if old.get(k) is None:
-            old[k] = v
-        elif old[k] != v:
-            same = False
-    return same

@@ -65,6 +65,7 @@ import pyarrow as pa
 from ariane.connectors import hl7v2_codes as codes
 from ariane.connectors.hl7v2_escape import DEFAULT, escaper
 from ariane.connectors.hl7v2_time import format_date, format_dtm
+from ariane.connectors.messages import store_new_file
 from ariane.errors import TargetError
 from ariane.model.entities import ENTITIES, Entity
 
@@ -272,25 +273,7 @@ class Hl7v2Writer:
                 _seg("FTS", "1") + _CR,
             ]
         )
-        final = self._dir / name
-        partial = self._dir / f".{name}.partial"
-        try:
-            if final.exists():
-                raise TargetError(f"{name} already exists; it is not replaced")
-            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(text.encode("utf-8"))
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(partial, final)
-            dir_fd = os.open(self._dir, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
-        except OSError:
-            partial.unlink(missing_ok=True)
-            raise TargetError(f"cannot write {name}") from None
+        store_new_file(self._dir / name, text.encode("utf-8"), f"HL7 v2 file {name}")
 
 
 # --- tables -> checked rows ------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from ariane.connectors import hprim_codec as hc
 from ariane.connectors.hprim_codec import Codec, Malformed, Record, get
-from ariane.connectors.messages import CanonicalBatch, Rejection, to_canonical
+from ariane.connectors.messages import CanonicalBatch, Rejection, merge_rows, to_canonical
 from ariane.errors import SourceError
 from ariane.model.entities import ORDER
 
@@ -102,7 +102,7 @@ class _Accumulator:
                 old = table.get(key)
                 if old is None:
                     table[key] = row
-                elif entity in _MERGED and not _merge(old, row):
+                elif entity in _MERGED and not merge_rows(old, row):
                     kind = _MERGED[entity]
                     self._count(CONFLICT.format(kind=kind, entity=entity))
         for key, n in msg.unknown.items():
@@ -119,19 +119,6 @@ class _Accumulator:
     def batch(self) -> CanonicalBatch:
         tables = {e: to_canonical(e, list(self.rows[e].values())) for e in ORDER}
         return CanonicalBatch(tables, self.rejections, self.unknown)
-
-
-def _merge(old: Row, new: Row) -> bool:
-    """Fill `old`'s gaps from `new`; False when both hold different values for a field."""
-    same = True
-    for k, v in new.items():
-        if v is None:
-            continue
-        if old.get(k) is None:
-            old[k] = v
-        elif old[k] != v:
-            same = False
-    return same
 
 
 # --- files and messages --------------------------------------------------------------------

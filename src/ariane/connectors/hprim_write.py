@@ -8,7 +8,6 @@ its final name (never overwriting), with owner-only permissions: it holds person
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Final
@@ -106,9 +105,7 @@ class HprimWriter:
             self._render(plan, chunk, i) for i, chunk in enumerate(plan.chunks(self._per_file))
         ]
         for name, data in files:
-            self._store(name, data)
-        if files:
-            self._sync_dir()  # once: the names of every file written
+            self._store(name, data)  # each stored whole, renamed, its directory synced
         for k, n in left.items():
             self.left_out[k] = self.left_out.get(k, 0) + n
         return len(files)
@@ -143,16 +140,6 @@ class HprimWriter:
     def _store(self, name: str, data: bytes) -> None:
         store_new_file(self._dir / name, data, f"HPRIM file {name}")
         self._files += 1
-
-    def _sync_dir(self) -> None:
-        try:
-            dir_fd = os.open(self._dir, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
-        except OSError:
-            raise TargetError(f"cannot sync the HPRIM output directory {self._dir}") from None
 
 
 # --- column checks ---------------------------------------------------------------------------

@@ -32,6 +32,20 @@ class CanonicalBatch:
     unknown_segments: dict[str, int] = field(default_factory=dict)
 
 
+def merge_rows(old: dict[str, object], new: dict[str, object]) -> bool:
+    """Fill `old`'s gaps from `new` (one record told twice); False when both hold different
+    values for a field."""
+    same = True
+    for k, v in new.items():
+        if v is None:
+            continue
+        if old.get(k) is None:
+            old[k] = v
+        elif old[k] != v:
+            same = False
+    return same
+
+
 def empty_tables() -> dict[str, pa.Table]:
     """One empty table per canonical entity, every field in model order with its Arrow type."""
     return {name: ENTITIES[name].schema().empty_table() for name in ORDER}

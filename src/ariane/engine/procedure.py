@@ -28,6 +28,7 @@ from ariane.engine.actor import Actor, audited, require_role
 from ariane.engine.approvals import sign_approval, verify_approval
 from ariane.engine.delivery import load, reconcile
 from ariane.engine.progress import NullObserver, Observer
+from ariane.engine.review import decidable
 from ariane.engine.workspace import Workspace
 from ariane.errors import IntegrityError, PolicyError, StorageError, UsageError
 from ariane.manifest.load import load_manifest, manifest_digest, manifest_document, manifest_yaml
@@ -85,15 +86,7 @@ def submit(ws: Workspace, path: pathlib.Path, actor: Actor, now: dt.datetime) ->
 def approve(ws: Workspace, mid: str, actor: Actor, password: str, now: dt.datetime) -> str:
     """A controller signs the manifest's digest with their personal key (never its author)."""
     with audited(ws, actor, "manifest.approve", now, mid) as ev:
-        require_role(ws, actor, (CONTROLLER,), now)
-        st = ws.require_state(mid, "approve")
-        manifest = ws.manifest(mid)
-        digest = manifest_digest(manifest)
-        ev.details = {"digest": digest}
-        if digest != st["digest"]:
-            raise PolicyError(f"manifest {mid} changed since it was submitted; submit it again")
-        if actor.name == manifest.author:
-            raise PolicyError(f"{actor.name} drafted manifest {mid} and cannot approve it")
+        st, manifest, digest = decidable(ws, mid, actor, now, ev, "approve", "approve it")
         key = unlock_signing_key(ws.accounts, actor.name, password, now)
         approval = sign_approval(key, "manifest", mid, digest, actor.name, now)
         verify_approval(approval, ws.accounts, "manifest", mid, digest, manifest.author)

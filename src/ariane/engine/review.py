@@ -19,6 +19,7 @@ from ariane.engine.actor import Actor, audited, require_role
 from ariane.engine.workspace import Workspace
 from ariane.errors import PolicyError, UsageError
 from ariane.manifest.load import manifest_digest
+from ariane.manifest.schema import Manifest
 
 CONTROLLER = "controller"
 REASON_MIN, REASON_MAX = 10, 1000
@@ -34,19 +35,28 @@ def normalise_reason(reason: str) -> str:
     return text
 
 
+def decidable(
+    ws: Workspace, mid: str, actor: Actor, now: dt.datetime, ev: Any, step: str, verb: str
+) -> tuple[dict[str, Any], Manifest, str]:
+    """What a controller's decision on `mid` needs: the role, the submitted version unchanged,
+    and someone other than its author (withdrawing one's own draft is not a decision on it).
+    Returns the state, the manifest and its digest."""
+    require_role(ws, actor, (CONTROLLER,), now)
+    st = ws.require_state(mid, step)
+    manifest = ws.manifest(mid)
+    digest = manifest_digest(manifest)
+    ev.details = {"digest": digest}
+    if digest != st["digest"]:
+        raise PolicyError(f"manifest {mid} changed since it was submitted; submit it again")
+    if actor.name == manifest.author:
+        raise PolicyError(f"{actor.name} drafted manifest {mid} and cannot {verb}")
+    return st, manifest, digest
+
+
 def reject(ws: Workspace, mid: str, actor: Actor, reason: str, now: dt.datetime) -> dict[str, Any]:
     """A controller refuses the submitted version of `mid`; returns the rejection record."""
     with audited(ws, actor, "manifest.reject", now, mid) as ev:
-        require_role(ws, actor, (CONTROLLER,), now)
-        st = ws.require_state(mid, "reject")
-        manifest = ws.manifest(mid)
-        digest = manifest_digest(manifest)
-        ev.details = {"digest": digest}
-        if digest != st["digest"]:
-            raise PolicyError(f"manifest {mid} changed since it was submitted; submit it again")
-        if actor.name == manifest.author:
-            # Withdrawing one's own draft is not a controller's decision on it.
-            raise PolicyError(f"{actor.name} drafted manifest {mid} and cannot decide on it")
+        st, _, digest = decidable(ws, mid, actor, now, ev, "reject", "decide on it")
         text = normalise_reason(reason)
         rejection = {"digest": digest, "by": actor.name, "at": now.isoformat(), "reason": text}
         ws.set_state(mid, {**st, "rejection": rejection}, "rejected", actor.name, now)
