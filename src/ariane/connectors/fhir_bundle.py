@@ -20,7 +20,7 @@ import pyarrow as pa
 from ariane.connectors.fhir_batch import CREDENTIAL_FIELD, prepare
 from ariane.connectors.fhir_common import JSON
 from ariane.connectors.fhir_encode import BUILDERS
-from ariane.connectors.messages import Rejection, store_new_file
+from ariane.connectors.messages import Rejection, make_output_dir, store_new_file
 from ariane.errors import SourceError, TargetError
 from ariane.model.entities import ORDER, entity
 
@@ -155,10 +155,7 @@ class FhirBundleWriter:
     def __init__(self, out_dir: Path, name: str = "Bundle.json") -> None:
         self._dir = Path(out_dir)
         self._name = name
-        try:
-            self._dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        except OSError:
-            raise TargetError(f"cannot create the FHIR output directory {self._dir}") from None
+        make_output_dir(self._dir, "FHIR")
 
     def write(self, entity_tables: Mapping[str, pa.Table]) -> Path:
         unknown = sorted(set(entity_tables) - set(ORDER))

@@ -95,6 +95,7 @@ from ariane.connectors import fhir_decode as dec
 from ariane.connectors.fhir_batch import CREDENTIAL_FIELD, prepare
 from ariane.connectors.fhir_common import FILES, JSON, resource_id
 from ariane.connectors.fhir_encode import BUILDERS
+from ariane.connectors.messages import make_output_dir
 from ariane.errors import TargetError
 from ariane.model.entities import DATE, TIMESTAMP, Entity
 from ariane.model.entities import ENTITIES as _ENTITIES
@@ -129,10 +130,7 @@ class FhirNdjsonWriter:
 
     def __init__(self, out_dir: Path) -> None:
         self._dir = Path(out_dir)
-        try:
-            self._dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        except OSError:
-            raise TargetError(f"cannot create the FHIR output directory {self._dir}") from None
+        make_output_dir(self._dir, "FHIR")
         self._files: dict[str, IO[bytes]] = {}
         self._closed = False
 

@@ -65,7 +65,7 @@ import pyarrow as pa
 from ariane.connectors import hl7v2_codes as codes
 from ariane.connectors.hl7v2_escape import DEFAULT, escaper
 from ariane.connectors.hl7v2_time import format_date, format_dtm
-from ariane.connectors.messages import store_new_file
+from ariane.connectors.messages import make_output_dir, store_new_file
 from ariane.errors import TargetError
 from ariane.model.entities import ENTITIES, Entity
 
@@ -121,10 +121,7 @@ class Hl7v2Writer:
         if not file_prefix or os.sep in file_prefix or file_prefix.startswith("."):
             raise TargetError("file_prefix must be a plain file name prefix")
         self._dir = Path(out_dir)
-        try:
-            self._dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        except OSError:
-            raise TargetError(f"cannot create the HL7 v2 output directory {self._dir}") from None
+        make_output_dir(self._dir, "HL7 v2")
         shift = message_time.utcoffset()
         if shift is not None:  # an aware time: the canonical convention is naive UTC
             message_time = (message_time - shift).replace(tzinfo=None)

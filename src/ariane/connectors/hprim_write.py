@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from ariane.connectors import hprim_codec as hc
 from ariane.connectors.hprim_codec import Codec
-from ariane.connectors.messages import store_new_file
+from ariane.connectors.messages import make_output_dir, store_new_file
 from ariane.errors import TargetError
 from ariane.model.entities import DATE, FLOAT, ORDER, STRING, TIMESTAMP, Entity, entity
 
@@ -79,10 +79,7 @@ class HprimWriter:
         self._files = 0
         self._charset = "latin-1"
         self.left_out: dict[str, int] = {}
-        try:
-            self._dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        except OSError:
-            raise TargetError(f"cannot create the HPRIM output directory {self._dir}") from None
+        make_output_dir(self._dir, "HPRIM")
 
     def write(self, tables: Mapping[str, pa.Table]) -> int:
         """Write every row; returns the number of files written (none for no request or patient)."""

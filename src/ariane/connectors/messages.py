@@ -64,6 +64,16 @@ def to_canonical(entity: str, rows: list[dict[str, object]]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=ent.schema())
 
 
+def make_output_dir(path: Path, fmt: str) -> None:
+    """Create a target's output folder (0700: it will hold personal data in clear)."""
+    from ariane.errors import TargetError
+
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        raise TargetError(f"cannot create the {fmt} output directory {path}") from None
+
+
 def store_new_file(path: Path, data: bytes, what: str) -> None:
     """Write a message file whole (0600, fsynced, renamed into place), never over another."""
     from ariane.crypto.files import write_atomic

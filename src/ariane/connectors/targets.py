@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from ariane.connectors.fhir_common import FILES
 from ariane.connectors.fhir_ndjson import FhirNdjsonWriter, read_back
+from ariane.connectors.messages import make_output_dir
 from ariane.connectors.sql_target import SqlTarget
 from ariane.crypto.files import fsync_dir
 from ariane.errors import TargetError, UsageError
@@ -85,10 +86,7 @@ class FhirTarget:
         return f"fhir:{self.folder}"
 
     def prepare(self) -> None:
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        except OSError:
-            raise TargetError(f"cannot create the FHIR output directory {self.folder}") from None
+        make_output_dir(self.folder, "FHIR")
 
     def _staging(self, entity: str) -> pathlib.Path:
         return self.folder / f".{entity}.partial"

@@ -75,28 +75,25 @@ def open_source(ref: str, memory_limit: str | None = None) -> OpenSource:
     if ref.partition(":")[0] in src.MESSAGE_KINDS:
         # A folder of messages: staged as canonical tables by Ariane's readers, then scanned
         # like any in-memory database.
-        ref_ = src.parse_source(ref)
-        con = _connect(memory_limit)
-        try:
-            src.attach(con, ref_)
-        except BaseException:
-            con.close()
-            raise
-        return OpenSource(con, ref_.kind, ref_.describe())
+        return _attached(src.parse_source(ref), memory_limit)
     path = pathlib.Path(ref.removeprefix("sqlite://").removeprefix("sqlite:"))
     is_url = ref.startswith(("postgresql://", "postgres://"))
     if not is_url and (path.is_dir() or path.suffix.lower() == ".csv"):
         return _open_csv(path, memory_limit)
     if not is_url and not path.exists():
         raise UsageError(f"source not found: {path}")
-    ref_ = src.parse_source(ref)  # raises UsageError for a file that is not SQLite
+    # parse_source raises UsageError for a file that is not SQLite.
+    return _attached(src.parse_source(ref), memory_limit)
+
+
+def _attached(ref: src.SourceRef, memory_limit: str | None) -> OpenSource:
     con = _connect(memory_limit)
     try:
-        src.attach(con, ref_)
+        src.attach(con, ref)
     except BaseException:
         con.close()
         raise
-    return OpenSource(con, ref_.kind, ref_.describe())
+    return OpenSource(con, ref.kind, ref.describe())
 
 
 def _open_csv(path: pathlib.Path, memory_limit: str | None) -> OpenSource:

@@ -7,6 +7,7 @@ and its manifest carries a valid controller approval by someone other than its a
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import pathlib
 from collections.abc import Callable
@@ -93,9 +94,14 @@ def load(
 
             def go(n: str = name, bulk: Any = bulk) -> int:
                 # SQL targets read each decrypted part themselves: memory stays flat.
+                items = tracked_parts(n) if bulk is not None else tracked(n)
+                # The first item opens part 0, which gives the schema: no part is decrypted
+                # twice.
+                first = next(items, None)
+                items = itertools.chain([] if first is None else [first], items)
                 if bulk is not None:
-                    return int(bulk(n, pkg.schema(n), tracked_parts(n)))
-                return target.load(n, pkg.schema(n), tracked(n))
+                    return int(bulk(n, pkg.schema(n), items))
+                return target.load(n, pkg.schema(n), items)
 
             loaded[name] = _load_entity(target, name, pkg, go, bool(progress["entities"]))
             if not getattr(target, "deferred_writes", False):
