@@ -174,3 +174,33 @@ def test_purge_destroys_package_and_secret(migrated):
     assert not (ws.migration_dir(mid) / "secret.age").exists()
     assert cert["manifest"] == mid and cert["files"]
     assert ws.state(mid)["state"] == "purged"
+
+
+def test_left_out_rows_carry_no_value_in_the_extraction_stream(migrated, lab):
+    """The one-pass stream sees every source row, but a row left out (an excluded category,
+    a request out of the period...) brings only its reason: each of its columns is NULL."""
+    import pyarrow.compute as pc
+
+    from ariane.connectors import source
+    from ariane.profiles.load import load_profile
+    from ariane.scope.plan import CATEGORY, REASON, TRANSFERRED
+    from ariane.scope.session import ScopeSession
+    from ariane.transform.pseudonymise import build_maps
+
+    ws, mid, *_ = migrated
+    manifest = ws.manifest(mid)
+    profile = load_profile(manifest.source.profile)
+    with ScopeSession(source.parse_source(str(lab)), profile, manifest) as session:
+        maps = build_maps(session, b"k" * 32)
+        left_out = {}
+        for name, ep in session.plan.entities.items():
+            if not ep.selected:
+                continue
+            table = session.con.execute(session.plan.stream_sql(name, maps[name])).arrow()
+            table = table.read_all() if hasattr(table, "read_all") else table
+            out = table.filter(pc.not_equal(table[REASON], TRANSFERRED))
+            left_out[name] = out.num_rows
+            for column in out.column_names:
+                if column not in (REASON, CATEGORY):
+                    assert out[column].null_count == out.num_rows, f"{name}.{column}"
+    assert left_out["result"] > 0 and left_out["request"] > 0

@@ -31,6 +31,7 @@ MOD = 1 << 64
 # DuckDB scans an Arrow table with one thread per record batch: slice big batches so that
 # every core takes part.
 SCAN_CHUNK_ROWS = 16_384
+_BATCH = "_digest_batch"
 
 
 def _text(column: str) -> str:
@@ -40,31 +41,28 @@ def _text(column: str) -> str:
 class FieldDigests:
     """Accumulates the row digest and the field digests over batches of one entity."""
 
-    def __init__(
-        self, con: duckdb.DuckDBPyConnection, key: str, fields: Iterable[str], table: str = ""
-    ) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, key: str, fields: Iterable[str]) -> None:
         self._con = con
         self._fields = tuple(fields)
         self._fields_sum = dict.fromkeys(self._fields, 0)
         self._row_sum = 0
-        self._view = table or "_digest_batch"
         self.rows = 0
         k = _text(key)
         row = f"md5_number_lower(concat_ws(chr(31), {k}, {', '.join(map(_text, self._fields))}))"
         sums = [f"COALESCE(sum({row}::HUGEINT), 0) % {MOD}"] if self._fields else ["0"]
         sums += [f"COALESCE(sum(hash({k}, {_text(f)})::HUGEINT), 0) % {MOD}" for f in self._fields]
         self.aggregate = f"SELECT count(*), {', '.join(sums)} FROM _rows"
-        self._sql = f"WITH _rows AS (SELECT * FROM {self._view}) {self.aggregate}"
+        self._sql = f"WITH _rows AS (SELECT * FROM {_BATCH}) {self.aggregate}"
 
     def update(self, batch: pa.RecordBatch | pa.Table) -> None:
         if isinstance(batch, pa.RecordBatch):
             batch = pa.Table.from_batches([batch])
         table = pa.Table.from_batches(batch.to_batches(SCAN_CHUNK_ROWS), batch.schema)
-        self._con.register(self._view, table)
+        self._con.register(_BATCH, table)
         try:
             row = self._con.execute(self._sql).fetchone()
         finally:
-            self._con.unregister(self._view)
+            self._con.unregister(_BATCH)
         assert row is not None
         self.add(tuple(row))
 
