@@ -167,6 +167,21 @@ def test_identifiers_are_pseudonymised_and_links_hold(migrated, lab):
     )
 
 
+def test_digests_of_another_algorithm_are_refused(migrated, monkeypatch):
+    """A package whose digests were computed another way cannot be reconciled by comparing
+    them: the refusal names both algorithms instead of reporting every field as different."""
+    from ariane.engine import delivery
+    from ariane.errors import ReconcileError
+
+    ws, _, result, target, _ = migrated
+    monkeypatch.setattr(delivery, "ALGORITHM", "some-other-digest/9")
+    with pytest.raises(ReconcileError, match="some-other-digest/9"):
+        procedure.reconcile(
+            ws, result.package, open_target(f"sqlite:{target}"), RCPT,
+            ws.keys.public(SENDER_KEY), at(9),
+        )  # fmt: skip
+
+
 def test_purge_destroys_package_and_secret(migrated):
     ws, mid, result, _, _ = migrated
     cert = procedure.purge(ws, mid, CTRL, CTRL_PW, at(6))
