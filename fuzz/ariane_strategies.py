@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 import ariane_fuzz as af
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from ariane.model.entities import ENTITIES
@@ -270,3 +271,15 @@ def filter_text(draw: st.DrawFn, entity: str) -> str:
         words.insert(at, draw(st.sampled_from(SQL_EXTRA)))
         text = " ".join(words)
     return text
+
+
+LIMIT_S = 10  # per example: a hang fails the test instead of stalling CI
+
+
+def fast(max_examples: int) -> settings:
+    """The settings of the fuzz tests: no deadline (LIMIT_S bounds each example instead)."""
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )

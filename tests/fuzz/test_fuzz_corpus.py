@@ -6,17 +6,12 @@ inputs that once crashed or hung a parser (see fuzz/README.md).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
+import ariane_fuzz as af
 import pytest
 
-FUZZ = Path(__file__).resolve().parents[2] / "fuzz"
-if str(FUZZ) not in sys.path:
-    sys.path.insert(0, str(FUZZ))
-
-import ariane_fuzz as af  # noqa: E402
-
+FUZZ = Path(af.__file__).resolve().parent
 SEEDS = sorted((target, path) for target in af.TARGETS for path in (af.CORPUS / target).iterdir())
 
 

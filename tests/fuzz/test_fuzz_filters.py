@@ -5,30 +5,18 @@ The properties live in fuzz/ariane_fuzz.py (shared with the atheris harnesses); 
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
+import ariane_fuzz as af
+import ariane_strategies as strat
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-FUZZ = Path(__file__).resolve().parents[2] / "fuzz"
-if str(FUZZ) not in sys.path:
-    sys.path.insert(0, str(FUZZ))
+from ariane.errors import ScopeError
+from ariane.model.entities import ENTITIES
+from ariane.scope.filters import parse_filter
 
-import ariane_fuzz as af  # noqa: E402
-import ariane_strategies as strat  # noqa: E402
-
-from ariane.errors import ScopeError  # noqa: E402
-from ariane.model.entities import ENTITIES  # noqa: E402
-from ariane.scope.filters import parse_filter  # noqa: E402
-
-LIMIT_S = 10
-FAST = settings(
-    max_examples=200,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+LIMIT_S = strat.LIMIT_S
+FAST = strat.fast(200)
 
 # Each once escaped parse_filter (sqlglot's recursive parser: RecursionError) or passed it and
 # then failed or misread in DuckDB: a NUL cuts the query short (DuckDB reads SQL as a C string),

@@ -5,33 +5,23 @@ The properties live in fuzz/ariane_fuzz.py (shared with the atheris harnesses); 
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
+import ariane_fuzz as af
+import ariane_strategies as strat
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-FUZZ = Path(__file__).resolve().parents[2] / "fuzz"
-if str(FUZZ) not in sys.path:
-    sys.path.insert(0, str(FUZZ))
+from ariane.errors import InputError
+from ariane.manifest.load import load_manifest, parse_manifest
+from ariane.profiles.load import load_profile
+from ariane.yamlio import parse_yaml
 
-import ariane_fuzz as af  # noqa: E402
-import ariane_strategies as strat  # noqa: E402
-
-from ariane.errors import InputError  # noqa: E402
-from ariane.manifest.load import load_manifest, parse_manifest  # noqa: E402
-from ariane.profiles.load import load_profile  # noqa: E402
-from ariane.yamlio import parse_yaml  # noqa: E402
-
-LIMIT_S = 10  # per example: a hang fails the test instead of stalling CI
-FAST = settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+LIMIT_S = strat.LIMIT_S
+FAST = strat.fast(150)
 
 # YAML that PyYAML parses but its constructors cannot turn into a value, plus nesting deeper
 # than Python's recursion limit: each once escaped as ValueError, KeyError, AttributeError or

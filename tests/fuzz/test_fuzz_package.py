@@ -7,29 +7,19 @@ checks behind the signature (index fields, manifest file, Parquet bytes).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
+import ariane_fuzz as af
+import ariane_strategies as strat
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-FUZZ = Path(__file__).resolve().parents[2] / "fuzz"
-if str(FUZZ) not in sys.path:
-    sys.path.insert(0, str(FUZZ))
+from ariane.errors import IntegrityError
+from ariane.package.reader import open_package, verify_package
 
-import ariane_fuzz as af  # noqa: E402
-import ariane_strategies as strat  # noqa: E402
-
-from ariane.errors import IntegrityError  # noqa: E402
-from ariane.package.reader import open_package, verify_package  # noqa: E402
-
-LIMIT_S = 10
-FAST = settings(
-    max_examples=120,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+LIMIT_S = strat.LIMIT_S
+FAST = strat.fast(120)
 
 edits = st.builds(
     af.Edit,

@@ -7,36 +7,26 @@ The properties live in fuzz/ariane_fuzz.py (shared with the atheris harnesses); 
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import ariane_fuzz as af
+import ariane_strategies as strat
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-FUZZ = Path(__file__).resolve().parents[2] / "fuzz"
-if str(FUZZ) not in sys.path:
-    sys.path.insert(0, str(FUZZ))
+from ariane.connectors import hprim_codec
+from ariane.connectors.fhir_bundle import load
+from ariane.connectors.fhir_read import read_fhir
+from ariane.connectors.hl7v2_parse import Framer
+from ariane.connectors.hl7v2_read import read_hl7v2
+from ariane.connectors.hprim_read import read_hprim
+from ariane.connectors.messages import CanonicalBatch
+from ariane.model.entities import ORDER
 
-import ariane_fuzz as af  # noqa: E402
-import ariane_strategies as strat  # noqa: E402
-
-from ariane.connectors import hprim_codec  # noqa: E402
-from ariane.connectors.fhir_bundle import load  # noqa: E402
-from ariane.connectors.fhir_read import read_fhir  # noqa: E402
-from ariane.connectors.hl7v2_parse import Framer  # noqa: E402
-from ariane.connectors.hl7v2_read import read_hl7v2  # noqa: E402
-from ariane.connectors.hprim_read import read_hprim  # noqa: E402
-from ariane.connectors.messages import CanonicalBatch  # noqa: E402
-from ariane.model.entities import ORDER  # noqa: E402
-
-LIMIT_S = 10
-FAST = settings(
-    max_examples=120,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+LIMIT_S = strat.LIMIT_S
+FAST = strat.fast(120)
 Reader = Callable[[list[Path]], CanonicalBatch]
 
 # --- regressions: each once escaped its reader as a foreign exception or blew up memory --------
