@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from ariane.connectors import fhir_common as f
 from ariane.connectors.fhir_common import JSON
+from ariane.connectors.messages import cast_column
 from ariane.errors import TargetError
 from ariane.model.entities import DATE, FLOAT, STRING, TIMESTAMP, Entity
 
@@ -66,7 +67,7 @@ def prepare(entity: Entity, batch: pa.RecordBatch) -> Prepared:
     blanks: list[list[JSON]] | None = None
     for name in names:
         field = entity.field(name)
-        arr = _cast(entity, name, batch.column(name), field.type)
+        arr = cast_column(entity.name, name, batch.column(name), field.type)
         if name == entity.key and arr.null_count:
             raise TargetError(f"{entity.name}: {arr.null_count} rows without a {name}")
         if field.type == STRING:
@@ -109,18 +110,6 @@ def prepare(entity: Entity, batch: pa.RecordBatch) -> Prepared:
     for name in CODE_FIELDS:
         raw_codes.setdefault(name, absent)
     return Prepared(n, frozenset(names), cols, rids, ids, raw_codes, blanks)
-
-
-def _cast(entity: Entity, name: str, arr: pa.Array, wanted: pa.DataType) -> pa.Array:
-    if isinstance(arr, pa.ChunkedArray):  # pragma: no cover - a RecordBatch column is an Array
-        arr = arr.combine_chunks()
-    if arr.type == wanted:
-        return arr
-    try:
-        return arr.cast(wanted, safe=True)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        # Arrow's message may quote a value: say only what the types are.
-        raise TargetError(f"{entity.name}.{name}: type {arr.type} is not {wanted}") from None
 
 
 def _check_range(

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from ariane.connectors import hprim_codec as hc
 from ariane.connectors.hprim_codec import Codec
-from ariane.connectors.messages import make_output_dir, store_new_file
+from ariane.connectors.messages import cast_column, make_output_dir, store_new_file
 from ariane.errors import TargetError
 from ariane.model.entities import DATE, FLOAT, ORDER, STRING, TIMESTAMP, Entity, entity
 
@@ -165,7 +165,7 @@ def _prepare(ent: Entity, table: pa.Table | None, charset: list[str]) -> Cols:
             cols[name] = [None] * n
             continue
         fld = ent.field(name)
-        arr = _cast(ent, name, table.column(name).combine_chunks(), fld.type)
+        arr = cast_column(ent.name, name, table.column(name).combine_chunks(), fld.type)
         where = f"{ent.name}.{name}"
         if fld.type == STRING:
             outside = pc.match_substring_regex(arr, _LATIN1)
@@ -205,15 +205,6 @@ def _prepare(ent: Entity, table: pa.Table | None, charset: list[str]) -> Cols:
         else:  # pragma: no cover - the canonical model has only the four types above
             raise TargetError(f"{where}: unsupported type")
     return cols
-
-
-def _cast(ent: Entity, name: str, arr: pa.Array, wanted: pa.DataType) -> pa.Array:
-    if arr.type == wanted:
-        return arr
-    try:
-        return arr.cast(wanted, safe=True)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        raise TargetError(f"{ent.name}.{name}: type {arr.type} is not {wanted}") from None
 
 
 def _check_range(where: str, arr: pa.Array, as_int: pa.DataType, bounds: tuple[int, int]) -> None:

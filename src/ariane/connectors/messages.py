@@ -64,6 +64,19 @@ def to_canonical(entity: str, rows: list[dict[str, object]]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=ent.schema())
 
 
+def cast_column(entity: str, name: str, arr: pa.Array, wanted: pa.DataType) -> pa.Array:
+    """A writer's input column in its canonical type, or a TargetError naming the types only
+    (Arrow's own message may quote a value)."""
+    from ariane.errors import TargetError
+
+    if arr.type == wanted:
+        return arr
+    try:
+        return arr.cast(wanted, safe=True)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        raise TargetError(f"{entity}.{name}: type {arr.type} is not {wanted}") from None
+
+
 def make_output_dir(path: Path, fmt: str) -> None:
     """Create a target's output folder (0700: it will hold personal data in clear)."""
     from ariane.errors import TargetError
