@@ -2,8 +2,10 @@
 
 DuckDB is the one query engine Ariane uses: it reads SQLite and PostgreSQL sources through their
 scanner extensions (shipped as PyPI packages, since nothing is downloaded at run time), evaluates
-the scope, and writes SQL targets. Spilling to disk is disabled: a spill file of a query engine is
-exactly the kind of clear copy that must not exist. Memory is bounded instead.
+the scope, and writes SQL targets. Memory is bounded by ARIANE_MEMORY_LIMIT. A clear spill file
+of a query engine is exactly the kind of copy that must not exist, so a connection spills only
+when given a `SpillArea`, and then only ciphertext under a key of its own (see `spill.py`);
+otherwise spilling is disabled and running short of memory is an error saying what to set.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from functools import cache
 
 import duckdb
 
+from ariane.connectors.spill import SpillArea
 from ariane.errors import SourceError
 
 DEFAULT_MEMORY_LIMIT = "1GB"
@@ -26,7 +29,7 @@ def memory_limit() -> str:
 
 
 def out_of_memory(doing: str) -> SourceError:
-    """Spilling is disabled on purpose (no clear data on disk): say what to do instead."""
+    """Say what to do: raise the limit (spills, where allowed, are encrypted and bounded)."""
     return SourceError(
         f"the query engine ran out of memory while {doing} (limit {memory_limit()}): "
         f"set {MEMORY_ENV} higher, e.g. {MEMORY_ENV}=2GB"
@@ -43,8 +46,14 @@ def _extension_file(package: str) -> str:
     return str(found[0])
 
 
-def connect(limit: str | None = None, threads: int | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with no spill directory, no extension download, bounded memory."""
+def connect(
+    limit: str | None = None, threads: int | None = None, spill: SpillArea | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with bounded memory, no extension download, and no clear spill.
+
+    Without `spill` nothing is ever written to disk by the engine; with it, overflow goes to
+    that area, encrypted.
+    """
     config: dict[str, str | bool | int | float | list[str]] = {
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
@@ -55,6 +64,12 @@ def connect(limit: str | None = None, threads: int | None = None) -> duckdb.Duck
     if threads is not None:
         config["threads"] = threads
     con = duckdb.connect(":memory:", config=config)
+    if spill is not None:
+        try:
+            spill.attach(con, _extension_file("duckdb_extension_httpfs"))
+        except BaseException:
+            con.close()
+            raise
     return con
 
 

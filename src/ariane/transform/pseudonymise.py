@@ -8,12 +8,16 @@ holds only in-scope identifiers, so a value without a pseudonym points outside t
 
 from __future__ import annotations
 
+import pyarrow as pa
+
 from ariane.connectors.duck import quote_ident
 from ariane.crypto.secret import pseudonyms
 from ariane.model.entities import ENTITIES
 from ariane.profiles.compile import view_name
 from ariane.scope.plan import SCOPE_BOUND, SCOPE_REQUEST, Plan, map_table
 from ariane.scope.session import ScopeSession
+
+MAP_BATCH = 100_000
 
 
 def _domain_values_sql(plan: Plan, domain: str) -> str:
@@ -34,6 +38,7 @@ def _domain_values_sql(plan: Plan, domain: str) -> str:
                     f"SELECT x.{quote_ident(f.name)} AS v FROM {view_name(name)} x "
                     f"WHERE {ep.where()}"
                 )
+    parts = list(dict.fromkeys(parts))  # two fields bound to the same column: read it once
     if not parts:
         return f"SELECT request_id AS v FROM {SCOPE_REQUEST} WHERE FALSE"
     return f"SELECT DISTINCT v FROM ({' UNION ALL '.join(parts)}) WHERE v IS NOT NULL"
@@ -44,15 +49,19 @@ def build_maps(session: ScopeSession, secret: bytes) -> dict[str, dict[str, str]
     plan = session.plan
     domains = plan.manifest.transforms.pseudonymise
     for domain in domains:
-        values = session.query(
-            _domain_values_sql(plan, domain), f"collecting the {domain} identifiers"
-        ).to_arrow_table()["v"]
-        import pyarrow as pa
-
-        table = pa.table({"src": values, "pseudo": pseudonyms(secret, domain, values)})
-        session.con.register("_pmap_arrow", table)
-        session.con.execute(f"CREATE TABLE {map_table(domain)} AS SELECT * FROM _pmap_arrow")
-        session.con.unregister("_pmap_arrow")
+        table = map_table(domain)
+        session.con.execute(f"CREATE TABLE {table} (src VARCHAR, pseudo VARCHAR)")
+        # Streamed: what Python holds is one batch of identifiers, whatever the scope's size.
+        for batch in session.stream(
+            _domain_values_sql(plan, domain), f"collecting the {domain} identifiers", MAP_BATCH
+        ):
+            values = batch.column("v")
+            rows = pa.table({"src": values, "pseudo": pseudonyms(secret, domain, values)})
+            session.con.register("_pmap_arrow", rows)
+            try:
+                session.query(f"INSERT INTO {table} SELECT * FROM _pmap_arrow", "mapping")
+            finally:
+                session.con.unregister("_pmap_arrow")
     out: dict[str, dict[str, str]] = {}
     for name, ep in plan.entities.items():
         fields = {}
