@@ -135,8 +135,38 @@ def test_connection_dropped_mid_load_then_resume(ready, pg_db, monkeypatch):
     _reconcile_ok(ws, result, pg_db)
 
 
+def test_extraction_spills_only_into_its_encrypted_area(ready, monkeypatch):
+    """The engine may spill (tests/unit/connectors/test_spill.py shows it is ciphertext), but
+    only into a private area of the workspace, encrypted, and removed when the run ends."""
+    from ariane.scope import extract as extract_mod
+
+    ws, mid, lab = ready
+    seen = []
+    original = extract_mod.stream_entity
+
+    def spying(session, *args, **kwargs):
+        settings = dict(
+            session.con.execute(
+                "SELECT name, value FROM duckdb_settings() "
+                "WHERE name IN ('temp_directory', 'temp_file_encryption')"
+            ).fetchall()
+        )
+        seen.append(settings)
+        return original(session, *args, **kwargs)
+
+    monkeypatch.setattr(procedure, "stream_entity", spying)
+    result = procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(3))
+    assert seen
+    for settings in seen:
+        assert settings["temp_file_encryption"] == "true"
+        area = settings["temp_directory"]
+        assert area.startswith(str(ws.root / "spill") + "/")
+    assert list((ws.root / "spill").iterdir()) == []  # removed with the run
+    _load(ws, result, f"sqlite:{ws.root.parent / 'spilled.db'}", 5)
+
+
 def test_too_little_memory_is_a_clear_error_and_a_retry_works(ready, monkeypatch):
-    """Spilling is disabled (no clear data on disk): running out of memory must say what to do."""
+    """Spills are encrypted and bounded; when even they do not fit, the error says what to do."""
     from ariane.errors import SourceError
 
     ws, mid, lab = ready

@@ -139,44 +139,141 @@ from ariane.engine import procedure
 from ariane.engine.workspace import Workspace
 from flows import TEST_COST
 ws = Workspace.open(pathlib.Path({ws!r}), cost=TEST_COST)
-procedure.extract(ws, {mid!r}, {lab!r}, OP, SENDER_PASS, at(3), batch_rows=500)
+procedure.extract(ws, {mid!r}, {lab!r}, OP, SENDER_PASS, at(3), batch_rows=500, part_rows=1000)
 """
 
 
-def test_kill_minus_nine_during_extraction_then_resume(lab, keys, tmp_path):
+def _index(package):
+    from ariane.package.index import PackageIndex
+
+    return PackageIndex.from_bytes((package / "index.json").read_bytes())
+
+
+def test_kill_minus_nine_in_the_middle_of_an_entity_then_resume(lab, keys, tmp_path):
+    """A real SIGKILL once some parts of an entity are sealed: those parts are kept, not redone."""
     ws = new_workspace(tmp_path / "ws", keys)
     write_manifest(ws, tmp_path / "m.yaml")
     mid = approved(ws, tmp_path / "m.yaml", lab)
     code = KILLER.format(
-        tests=str(__import__("pathlib").Path(__file__).parents[1]),
-        ws=str(ws.root),
-        mid=mid,
-        lab=str(lab),
+        tests=str(Path(__file__).parents[1]), ws=str(ws.root), mid=mid, lab=str(lab)
     )
     proc = subprocess.Popen(
         [sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     deadline = time.monotonic() + 120
-    killed = False
+    unfinished = None
     while time.monotonic() < deadline and proc.poll() is None:
         st = ws.state(mid)
         if "extracting" in st:
-            partial = partial_dir(__import__("pathlib").Path(st["extracting"]["package"]))
-            progress = partial / "progress.json"
-            if progress.exists() and "patient" in progress.read_text():
+            progress = partial_dir(Path(st["extracting"]["package"])) / "progress.json"
+            try:
+                doc = json.loads(progress.read_text())
+            except (OSError, ValueError):
+                doc = {}
+            if doc.get("unfinished"):
                 os.kill(proc.pid, signal.SIGKILL)
-                killed = True
+                unfinished = doc["unfinished"]
                 break
-        time.sleep(0.02)
+        time.sleep(0.005)
     proc.wait(timeout=60)
-    if not killed:
+    if unfinished is None:
         pytest.fail(f"the extraction ended before it could be killed: {proc.stderr.read()[-500:]}")
     assert ws.state(mid)["state"] == "approved"
     partial, files = _partial_files(ws, mid)
     assert all(f.endswith(".age") or f.endswith(".json") or f.endswith(".tmp") for f in files)
-    result = procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(4))
+    recorded = json.loads((partial / "progress.json").read_text())["unfinished"]
+    assert recorded["entity"] == unfinished["entity"] and recorded["parts"]
+    result = procedure.extract(
+        ws, mid, str(lab), OP, SENDER_PASS, at(4), batch_rows=500, part_rows=1000
+    )
     assert not partial.exists()
+    kept = _index(result.package).entities[recorded["entity"]].parts
+    for i, part in enumerate(recorded["parts"]):  # sealed before the kill, kept as they were
+        assert kept[i].file == part["file"]
+        assert kept[i].ciphertext_sha256 == part["ciphertext_sha256"]
+    assert sorted(p.name for p in result.package.iterdir()) == [
+        "index.json", "index.sig", "manifest.json", "parts"
+    ]  # fmt: skip
     _load_and_reconcile(ws, result, tmp_path)
+
+
+def _crash_at_result_part(ws, mid, lab, monkeypatch, number):
+    """Extraction dies right after sealing result part `number`, before recording it."""
+    original = PackageWriter._seal_part
+
+    def dying(self, entity, n, builder):
+        part = original(self, entity, n, builder)
+        if entity == "result" and n == number:
+            raise Crash()
+        return part
+
+    with monkeypatch.context() as m:
+        m.setattr(PackageWriter, "_seal_part", dying)
+        m.setattr(PackageWriter, "abort", lambda self: None)  # a dead process cleans nothing
+        with pytest.raises(Crash):
+            procedure.extract(
+                ws, mid, str(lab), OP, SENDER_PASS, at(3), batch_rows=700, part_rows=2000
+            )
+
+
+def test_extraction_resumes_after_the_last_sealed_part(lab, keys, tmp_path, monkeypatch):
+    ws = new_workspace(tmp_path / "ws", keys)
+    write_manifest(ws, tmp_path / "m.yaml")
+    mid = approved(ws, tmp_path / "m.yaml", lab)
+    _crash_at_result_part(ws, mid, lab, monkeypatch, 3)
+    partial, files = _partial_files(ws, mid)
+    progress = json.loads((partial / "progress.json").read_text())
+    assert set(progress["entities"]) == {"patient", "practitioner", "request"}
+    before = progress["unfinished"]["parts"]
+    assert progress["unfinished"]["entity"] == "result"
+    assert [p["file"] for p in before] == [f"parts/result-{i:05d}.parquet.age" for i in range(3)]
+    assert "result-00003.parquet.age" in files  # on disk but never recorded: not trusted
+    assert [f for f in files if f.endswith(".keys.age")] == [
+        f"result-{i:05d}.keys.age" for i in range(3)
+    ]
+
+    original = PackageWriter._seal_part
+    sealed = []
+
+    def spy(self, entity, n, builder):
+        sealed.append((entity, n))
+        return original(self, entity, n, builder)
+
+    with monkeypatch.context() as m:
+        m.setattr(PackageWriter, "_seal_part", spy)
+        result = procedure.extract(
+            ws, mid, str(lab), OP, SENDER_PASS, at(4), batch_rows=700, part_rows=2000
+        )
+    assert sealed[0] == ("result", 3)  # patient..request and result parts 0-2 are not redone
+    assert all(e == "result" and n >= 3 for e, n in sealed)
+    parts = _index(result.package).entities["result"].parts
+    assert len(parts) > 4
+    assert [p.ciphertext_sha256 for p in parts[:3]] == [p["ciphertext_sha256"] for p in before]
+    assert not partial.exists() and not (result.package / "resume").exists()
+    _load_and_reconcile(ws, result, tmp_path)
+
+
+def test_a_source_changed_since_the_crash_is_refused_on_resume(lab, keys, tmp_path, monkeypatch):
+    import shutil
+    import sqlite3
+
+    from ariane.errors import IntegrityError
+
+    source = tmp_path / "lis.db"
+    shutil.copy(lab, source)
+    ws = new_workspace(tmp_path / "ws", keys)
+    write_manifest(ws, tmp_path / "m.yaml")
+    mid = approved(ws, tmp_path / "m.yaml", source)
+    _crash_at_result_part(ws, mid, source, monkeypatch, 2)
+    partial, _ = _partial_files(ws, mid)
+    con = sqlite3.connect(source)
+    con.execute("DELETE FROM RES_RESULTAT")  # the results already sealed are gone
+    con.commit()
+    con.close()
+    with pytest.raises(IntegrityError, match="source changed") as info:
+        procedure.extract(ws, mid, str(source), OP, SENDER_PASS, at(4), part_rows=2000)
+    assert "extract again" in info.value.message
+    assert not partial.exists()  # nothing sealed from the old source is kept
 
 
 def _crashing_load(ws, result, target):

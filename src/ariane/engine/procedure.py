@@ -37,10 +37,11 @@ from ariane.manifest.validate import verify_manifest
 from ariane.model.entities import ENTITIES, ORDER
 from ariane.package.layout import partial_dir
 from ariane.package.purge import purge_package
-from ariane.package.writer import PackageWriter
+from ariane.package.writer import DEFAULT_PART_ROWS, PackageWriter
 from ariane.profiles.load import load_profile
 from ariane.scope.dryrun import entity_counts, partition, partition_entity, partition_json
 from ariane.scope.extract import new_digest_connection, stream_entity
+from ariane.scope.sealed import skip_sealed
 from ariane.scope.session import ScopeSession
 from ariane.transform.pseudonymise import build_maps
 
@@ -127,7 +128,9 @@ def dry_run(ws: Workspace, mid: str, src: str, actor: Actor, now: dt.datetime) -
         manifest = ws.manifest(mid)
         _check_not_expired(manifest, now, ev)
         profile = load_profile(manifest.source.profile)
-        with ScopeSession(source_mod.parse_source(src), profile, manifest) as session:
+        with ScopeSession(
+            source_mod.parse_source(src), profile, manifest, spill_root=ws.root
+        ) as session:
             counts = partition_json(partition(session))
             source_report = session.source_report
         report: dict[str, Any] = {
@@ -187,6 +190,7 @@ def extract(
     observer: Observer | None = None,
     out: pathlib.Path | None = None,
     batch_rows: int = 100_000,
+    part_rows: int = DEFAULT_PART_ROWS,
 ) -> ExtractResult:
     with audited(ws, actor, "extract", now, mid) as ev:
         require_role(ws, actor, (OPERATOR,), now)
@@ -229,6 +233,7 @@ def extract(
                 created,
                 observer or NullObserver(),
                 batch_rows,
+                part_rows,
                 {n: c["transferred"] for n, c in dry["counts"].items()},
             )
         except OSError as e:
@@ -283,6 +288,7 @@ def _seal(
     now: dt.datetime,
     obs: Observer,
     batch_rows: int,
+    part_rows: int,
     planned: dict[str, int],
 ) -> dict[str, Any]:
     """Stream every selected entity through the checks and transforms into a sealed package."""
@@ -291,7 +297,9 @@ def _seal(
     secret = _secret(ws, mid, sender)
     digest_con = new_digest_connection()
     try:
-        with ScopeSession(source_mod.parse_source(src), profile, manifest) as session:
+        with ScopeSession(
+            source_mod.parse_source(src), profile, manifest, spill_root=ws.root
+        ) as session:
             maps = build_maps(session, secret)
             counts: dict[str, Any] = {}
             with PackageWriter(
@@ -303,6 +311,7 @@ def _seal(
                 sender=sender,
                 created_at=now,
                 package_id=package_id,
+                part_rows=part_rows,
                 resume=True,
             ) as writer:
                 for name in ORDER:
@@ -335,7 +344,12 @@ def _seal(
                             **s.digests.stats(),
                         }
 
-                    writer.write_entity(name, stream.schema, tracked(), stats)
+                    key = ENTITIES[name].key
+                    sealed = writer.resumed_keys(name)
+                    rows = tracked()
+                    if sealed is not None:  # resuming after the last part sealed before
+                        rows = skip_sealed(rows, key, sealed, name)
+                    writer.write_entity(name, stream.schema, rows, stats, key=key)
                 writer.finish()
     finally:
         digest_con.close()
@@ -348,7 +362,7 @@ def _check_unchanged(writer: PackageWriter, name: str, partition_now: Any) -> No
     if sealed != partition_now:
         raise IntegrityError(
             f"{name}: the source changed since the interrupted extraction; "
-            "purge the partial package and extract again"
+            "its sealed parts are discarded: extract again"
         )
 
 

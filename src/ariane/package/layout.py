@@ -11,6 +11,7 @@ MANIFEST_FILE = "manifest.json"
 INDEX_FILE = "index.json"
 SIGNATURE_FILE = "index.sig"
 PARTS_DIR = "parts"
+RESUME_DIR = "resume"  # only in a partial package: per-part checkpoints (progress.py)
 PARTIAL_SUFFIX = ".partial"
 
 # Entity names become file names: a strict pattern keeps them inside parts/.

@@ -10,18 +10,18 @@ from pathlib import Path
 
 from ariane.crypto.shred import DestroyedFile, destroy_tree
 from ariane.errors import UsageError
-from ariane.package.layout import PARTS_DIR
+from ariane.package.layout import PARTS_DIR, RESUME_DIR
 
 
 def _check_shape(path: Path) -> None:
     # A guard against a wrong argument wiping an unrelated tree: a package holds files and one
-    # flat parts/ directory. Stray files are allowed (and destroyed): a tampered package must
-    # still be purgeable.
+    # flat parts/ directory (while partial, a flat resume/ one too). Stray files are allowed
+    # (and destroyed): a tampered package must still be purgeable.
     if path.is_symlink() or not path.is_dir():
         raise UsageError(f"no package directory at {path.name}")
     for entry in path.iterdir():
         if entry.is_dir() and not entry.is_symlink():
-            if entry.name != PARTS_DIR:
+            if entry.name not in (PARTS_DIR, RESUME_DIR):
                 raise UsageError(f"not a package directory: it holds a directory {entry.name}")
             for sub in entry.iterdir():
                 if sub.is_dir() and not sub.is_symlink():

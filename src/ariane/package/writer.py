@@ -3,7 +3,8 @@
 Parts are built as Parquet in memory and sealed to the recipient as they are written: no
 plaintext byte reaches the disk. The package is assembled in `<out_dir>.partial` and published
 by a rename once the signed index is in place, so `out_dir` exists only when it is complete.
-Any failure destroys the partial directory.
+Any failure destroys the partial directory; a killed process leaves it checkpointed after each
+sealed part (see `progress.py`), and a writer opened with `resume=True` carries on from there.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from types import TracebackType
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 from ariane.crypto.digest import Sha256, canonical_digest, canonical_json, sha256_hex
@@ -27,7 +29,8 @@ from ariane.crypto.files import (
     write_new_file,
 )
 from ariane.crypto.keys import PublicKeys, UnlockedKeys
-from ariane.crypto.seal import encrypt_stream
+from ariane.crypto.seal import encrypt_bytes, encrypt_stream
+from ariane.crypto.shred import destroy_file
 from ariane.crypto.sign import signature_to_text
 from ariane.errors import InputError, IntegrityError, PolicyError, UsageError
 from ariane.package.index import Column, EntityEntry, PackageIndex, Part, Recipient, Sender
@@ -37,11 +40,19 @@ from ariane.package.layout import (
     INDEX_FILE,
     MANIFEST_FILE,
     PARTS_DIR,
+    RESUME_DIR,
     SIGNATURE_FILE,
     part_file,
     partial_dir,
 )
-from ariane.package.progress import PROGRESS_FILE, record_progress, resume_partial
+from ariane.package.progress import (
+    PROGRESS_FILE,
+    KeysFile,
+    Unfinished,
+    keys_file,
+    record_progress,
+    resume_partial,
+)
 from ariane.package.purge import purge_package
 
 DEFAULT_PART_ROWS = 500_000
@@ -64,15 +75,19 @@ class _HashingFile:
 class _PartBuilder:
     """One Parquet file in an in-memory buffer (never a file on disk)."""
 
-    def __init__(self, schema: pa.Schema) -> None:
+    def __init__(self, schema: pa.Schema, key: str | None = None) -> None:
         self._schema = schema
         self._sink = pa.BufferOutputStream()
         self._writer = pq.ParquetWriter(self._sink, schema, compression="zstd")
         self._pending: list[pa.RecordBatch] = []
         self._pending_rows = 0
+        self._key = key
+        self.keys: list[pa.Array] = []  # the key column of every row added, for the checkpoint
         self.rows = 0
 
     def add(self, batch: pa.RecordBatch) -> None:
+        if self._key is not None:
+            self.keys.append(batch.column(self._key))
         self._pending.append(batch)
         self._pending_rows += batch.num_rows
         self.rows += batch.num_rows
@@ -137,6 +152,7 @@ class PackageWriter:
         self._sender = sender
         self._part_rows = part_rows
         self._entities: dict[str, EntityEntry] = {}
+        self._unfinished: Unfinished | None = None
         self._head = {
             "package_id": package_id,
             "created_at": created_at.isoformat(),
@@ -146,8 +162,11 @@ class PackageWriter:
         }
         self._state = "open"
         if resume and (self._partial / PROGRESS_FILE).is_file():
-            # A run killed mid-way left entities sealed and recorded: keep what verifies.
-            self._entities = resume_partial(self._partial, manifest_bytes, self._head)
+            # A run killed mid-way left parts sealed and recorded: keep what verifies.
+            self._entities, self._unfinished = resume_partial(
+                self._partial, manifest_bytes, self._head
+            )
+            (self._partial / RESUME_DIR).mkdir(mode=0o700, exist_ok=True)
             return
         if self._partial.exists() or self._partial.is_symlink():
             if not resume:
@@ -158,6 +177,7 @@ class PackageWriter:
         make_private_dir(self._partial)
         try:
             make_private_dir(self._partial / PARTS_DIR)
+            make_private_dir(self._partial / RESUME_DIR)
             write_new_file(self._partial / MANIFEST_FILE, manifest_bytes)
         except BaseException:
             self.abort()
@@ -165,6 +185,20 @@ class PackageWriter:
 
     def entry(self, entity: str) -> EntityEntry:
         return self._entities[entity]
+
+    def resumed_keys(self, entity: str) -> pa.Array | None:
+        """Keys of the rows of `entity` an interrupted run already sealed (None: start afresh).
+
+        The caller leaves these rows out of what it passes to `write_entity`.
+        """
+        if self._unfinished is None or self._unfinished.entity != entity:
+            return None
+        chunks = []
+        for kf in self._unfinished.keys:
+            data = (self._partial / kf.file).read_bytes()
+            plain = self._sender.decrypt(data, what=f"key list {kf.file}")
+            chunks.append(ipc.open_stream(plain).read_all().column(0))
+        return pa.chunked_array(chunks).combine_chunks()
 
     @property
     def completed(self) -> frozenset[str]:
@@ -206,12 +240,20 @@ class PackageWriter:
         schema: pa.Schema,
         batches: Iterable[pa.RecordBatch],
         stats: dict[str, Any] | Callable[[], dict[str, Any]],
+        key: str | None = None,
     ) -> None:
-        """Seal all rows of one entity into parts of at most `part_rows` rows."""
+        """Seal all rows of one entity into parts of at most `part_rows` rows.
+
+        With `key` (a column of `schema`), each part is checkpointed with its keys, so that a
+        resumed run can carry on after the last sealed part (see `resumed_keys`).
+        """
         self._check_open()
         try:
-            self._entities[entity] = self._write_entity(entity, schema, batches, stats)
+            self._entities[entity] = self._write_entity(entity, schema, batches, stats, key)
+            done, self._unfinished = self._unfinished, None
             record_progress(self._partial, self._head, self._entities)
+            for kf in done.keys if done is not None else ():
+                destroy_file(self._partial / kf.file)  # the entity is complete: not needed
         except BaseException:
             self.abort()
             raise
@@ -222,6 +264,7 @@ class PackageWriter:
         schema: pa.Schema,
         batches: Iterable[pa.RecordBatch],
         stats: dict[str, Any] | Callable[[], dict[str, Any]],
+        key: str | None,
     ) -> EntityEntry:
         if not isinstance(entity, str) or not ENTITY_PATTERN.fullmatch(entity):
             raise UsageError("entity name must match ^[a-z][a-z0-9_]{0,62}$")
@@ -229,25 +272,40 @@ class PackageWriter:
             raise UsageError(f"entity {entity} written twice")
         if len(schema) == 0:
             raise UsageError(f"entity {entity} has no column")
+        if self._unfinished is not None and self._unfinished.entity != entity:
+            raise UsageError(f"entity {self._unfinished.entity} was interrupted: write it first")
+        if key is not None and key not in schema.names:
+            raise UsageError(f"entity {entity} has no key column {key}")
         schema = schema.remove_metadata()
-        parts: list[Part] = []
+        resumed = self._unfinished
+        parts: list[Part] = list(resumed.parts) if resumed else []
+        keys: list[KeysFile] = list(resumed.keys) if resumed else []
         builder: _PartBuilder | None = None
+
+        def seal(b: _PartBuilder) -> None:
+            number = len(parts)
+            parts.append(self._seal_part(entity, number, b))
+            if key is not None:
+                keys.append(self._seal_keys(entity, number, b.keys, schema.field(key).type))
+                self._unfinished = Unfinished(entity=entity, parts=tuple(parts), keys=tuple(keys))
+                record_progress(self._partial, self._head, self._entities, self._unfinished)
+
         for batch in batches:
             if not batch.schema.equals(schema):
                 raise UsageError(f"a batch of entity {entity} does not match its schema")
             offset = 0
             while offset < batch.num_rows:
                 if builder is None:
-                    builder = _PartBuilder(schema)
+                    builder = _PartBuilder(schema, key)
                 take = min(self._part_rows - builder.rows, batch.num_rows - offset)
                 builder.add(batch.slice(offset, take))
                 offset += take
                 if builder.rows == self._part_rows:
-                    parts.append(self._seal_part(entity, len(parts), builder))
+                    seal(builder)
                     builder = None
         if builder is not None or not parts:
             # An empty entity still gets one (empty) part so that its schema travels.
-            parts.append(self._seal_part(entity, len(parts), builder or _PartBuilder(schema)))
+            seal(builder or _PartBuilder(schema, key))
         # Stats may be a callable: digests computed while the batches streamed are ready now.
         stats = stats() if callable(stats) else stats
         try:
@@ -260,6 +318,20 @@ class PackageWriter:
             parts=tuple(parts),
             stats=stats,
         )
+
+    def _seal_keys(
+        self, entity: str, number: int, chunks: list[pa.Array], key_type: pa.DataType
+    ) -> KeysFile:
+        """The part's keys, sealed to the sender alone: only a resumed run of theirs reads them."""
+        column = pa.chunked_array(chunks, type=key_type)
+        sink = pa.BufferOutputStream()
+        table = pa.table({"key": column})
+        with ipc.new_stream(sink, table.schema) as out:
+            out.write_table(table)
+        sealed = encrypt_bytes(sink.getvalue().to_pybytes(), self._sender.public.age_recipient)
+        name = keys_file(entity, number)
+        write_new_file(self._partial / name, sealed)
+        return KeysFile(file=name, sha256=sha256_hex(sealed))
 
     def _seal_part(self, entity: str, number: int, builder: _PartBuilder) -> Part:
         plain = builder.finish()
@@ -305,6 +377,11 @@ class PackageWriter:
         )
         data = index.to_bytes()
         (self._partial / PROGRESS_FILE).unlink(missing_ok=True)  # a package lists every file
+        resume_dir = self._partial / RESUME_DIR
+        if resume_dir.is_dir():
+            for path in sorted(resume_dir.iterdir()):
+                destroy_file(path)
+            resume_dir.rmdir()
         write_new_file(self._partial / INDEX_FILE, data)
         signature = signature_to_text(self._sender.sign(data)) + "\n"
         write_new_file(self._partial / SIGNATURE_FILE, signature.encode("ascii"))

@@ -12,7 +12,7 @@ import pytest
 
 from ariane.crypto.digest import canonical_digest
 from ariane.crypto.keys import UnlockedKeys, generate_keys
-from ariane.errors import IntegrityError, PolicyError, UsageError
+from ariane.errors import IntegrityError, KeyMaterialError, PolicyError, UsageError
 from ariane.package.writer import PackageWriter
 
 MARKER = "ZZMARKERZZ"
@@ -186,3 +186,118 @@ def test_batches_with_schema_metadata_are_accepted(make: Any) -> None:
         writer.write_entity("patient", SCHEMA.with_metadata({"x": "y"}), [batch], {})
         index = writer.finish()
     assert index.entities["patient"].rows == 3
+
+
+# -- per-part checkpoints ------------------------------------------------------------------------
+
+
+class _Died(BaseException):
+    """Stands for the process dying: no clean-up handler runs."""
+
+
+def _die_after(rows: int) -> Iterator[pa.RecordBatch]:
+    yield _batch(rows)
+    raise _Died()
+
+
+def _crashed(make: Any, monkeypatch: pytest.MonkeyPatch, rows: int) -> Path:
+    """A writer killed while sealing `patient` after `rows` rows (parts of 10); its partial dir."""
+    writer = make()
+    writer.write_entity("practitioner", SCHEMA, [_batch(3)], {}, key="patient_id")
+    monkeypatch.setattr(PackageWriter, "abort", lambda self: None)  # a dead process cleans nothing
+    with pytest.raises(_Died):
+        writer.write_entity("patient", SCHEMA, _die_after(rows), {}, key="patient_id")
+    monkeypatch.undo()
+    return writer._partial
+
+
+def test_a_killed_entity_resumes_after_its_last_sealed_part(
+    make: Any, monkeypatch: pytest.MonkeyPatch, recipient: UnlockedKeys, tmp_path: Path
+) -> None:
+    from ariane.package.reader import open_package
+
+    partial = _crashed(make, monkeypatch, 25)  # parts 0 and 1 sealed, 5 rows were in memory
+    names = sorted(p.relative_to(partial).as_posix() for p in partial.rglob("*") if p.is_file())
+    assert names == [
+        "manifest.json",
+        "parts/patient-00000.parquet.age",
+        "parts/patient-00001.parquet.age",
+        "parts/practitioner-00000.parquet.age",
+        "progress.json",
+        "resume/patient-00000.keys.age",
+        "resume/patient-00001.keys.age",
+    ]
+    for path in partial.rglob("*.age"):
+        data = path.read_bytes()
+        assert data.startswith(b"age-encryption.org/v1\n") and MARKER.encode() not in data
+    (partial / "parts" / "patient-00002.parquet.age").write_bytes(b"half-written")  # unrecorded
+
+    writer = make(resume=True)
+    assert writer.completed == {"practitioner"}
+    sealed = writer.resumed_keys("patient")
+    assert sealed is not None and sorted(sealed.to_pylist()) == sorted(f"P{i}" for i in range(20))
+    assert not (partial / "parts" / "patient-00002.parquet.age").exists()
+    assert writer.resumed_keys("practitioner") is None
+    rest = _batch(32).filter(pa.array([i >= 20 for i in range(32)]))
+    writer.write_entity("patient", SCHEMA, [rest], {}, key="patient_id")
+    index = writer.finish()
+    out = tmp_path / "pkg"
+    assert not (out / "resume").exists() and not (out / "progress.json").exists()
+    assert [p.file for p in index.entities["patient"].parts] == [
+        f"parts/patient-{i:05d}.parquet.age" for i in range(4)
+    ]
+    assert index.entities["patient"].rows == 32
+    pkg = open_package(out, recipient, None)
+    got = [v for b in pkg.read("patient") for v in b.column("patient_id").to_pylist()]
+    assert sorted(got) == sorted(f"P{i}" for i in range(32))  # none lost, none twice
+
+
+def test_the_sealed_key_lists_are_readable_by_the_sender_alone(
+    make: Any, monkeypatch: pytest.MonkeyPatch, recipient: UnlockedKeys
+) -> None:
+    partial = _crashed(make, monkeypatch, 12)
+    data = (partial / "resume" / "patient-00000.keys.age").read_bytes()
+    with pytest.raises(KeyMaterialError, match="not sealed to this key"):
+        recipient.decrypt(data)
+
+
+@pytest.mark.parametrize("what", ["keys", "progress", "part"])
+def test_an_altered_checkpoint_is_refused_on_resume(
+    make: Any, monkeypatch: pytest.MonkeyPatch, what: str
+) -> None:
+    partial = _crashed(make, monkeypatch, 25)
+    victim = {
+        "keys": partial / "resume" / "patient-00001.keys.age",
+        "progress": partial / "progress.json",
+        "part": partial / "parts" / "patient-00000.parquet.age",
+    }[what]
+    data = bytearray(victim.read_bytes())
+    if what == "progress":
+        data = bytearray(bytes(data).replace(b'"unfinished"', b'"unfinishedX"'))
+    else:
+        data[len(data) // 2] ^= 1
+    victim.write_bytes(bytes(data))
+    with pytest.raises(IntegrityError):
+        make(resume=True)
+
+
+def test_the_interrupted_entity_comes_first(make: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    _crashed(make, monkeypatch, 25)
+    writer = make(resume=True)
+    with pytest.raises(UsageError, match="interrupted: write it first"):
+        writer.write_entity("request", SCHEMA, [_batch(1)], {}, key="patient_id")
+
+
+def test_without_a_key_column_an_entity_is_checkpointed_whole(
+    make: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = make()
+    monkeypatch.setattr(PackageWriter, "abort", lambda self: None)
+    with pytest.raises(_Died):
+        writer.write_entity("patient", SCHEMA, _die_after(25), {})
+    monkeypatch.undo()
+    resumed = make(resume=True)
+    assert resumed.resumed_keys("patient") is None
+    assert not list((resumed._partial / "parts").iterdir())  # redone from its first part
+    with pytest.raises(UsageError, match="no key column"):
+        resumed.write_entity("patient", SCHEMA, [_batch(1)], {}, key="nope")
