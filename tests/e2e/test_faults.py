@@ -112,27 +112,54 @@ def test_connection_dropped_mid_load_then_resume(ready, pg_db, monkeypatch):
     with monkeypatch.context() as m:
         m.setattr(PackageWriter, "__init__", small_parts)
         result = procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(3))
+    from ariane.connectors.sql_target import SqlTarget
+
     original = OpenedPackage.plain_parts
+    insert = SqlTarget._insert_part
+    inserted = []
 
-    def parts_then_drop(self, entity):
-        for i, (rows, data) in enumerate(original(self, entity)):
-            if entity == "result" and i == 1:
-                # The server goes away between two parts of the result table's transaction.
-                with psycopg.connect(pg_db, autocommit=True) as con:
-                    con.execute(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                    )
-            yield rows, data
+    def insert_then_drop(self, con, ent, schema, expected, data):
+        n = insert(self, con, ent, schema, expected, data)
+        inserted.append(ent.name)
+        if inserted.count("result") == 2:
+            # The server goes away inside the transaction of the result table's second part.
+            with psycopg.connect(pg_db, autocommit=True) as pg:
+                pg.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+        return n
 
-    monkeypatch.setattr(OpenedPackage, "plain_parts", parts_then_drop)
-    with pytest.raises(TargetError):
+    monkeypatch.setattr(SqlTarget, "_insert_part", insert_then_drop)
+    with pytest.raises(TargetError) as info:
         _load(ws, result, pg_db, 4)
+    assert "interrupted" in info.value.message and "1 part(s) committed" in info.value.message
     monkeypatch.undo()
     with psycopg.connect(pg_db) as con:
-        assert con.execute("SELECT count(*) FROM result").fetchone()[0] == 0  # rolled back
-    _load(ws, result, pg_db, 5)  # resumes: patients, practitioners, requests are not reloaded
+        # Part 0 is in, with its checkpoint, committed together; part 1 was rolled back.
+        assert con.execute("SELECT count(*) FROM result").fetchone()[0] == 500
+        assert con.execute(
+            "SELECT part, rows FROM ariane_load_progress WHERE entity = 'result' ORDER BY part"
+        ).fetchall() == [(-1, 0), (0, 500)]
+    opened = []
+    with monkeypatch.context() as m:
+        m.setattr(
+            OpenedPackage,
+            "plain_parts",
+            lambda self, entity, start=0: opened.append((entity, start)) or original(
+                self, entity, start
+            ),
+        )
+        _load(ws, result, pg_db, 5)  # resumes: patients, practitioners, requests are not reloaded
+    assert opened == [("result", 1)]  # and result carries on from its second part
     _reconcile_ok(ws, result, pg_db)
+    with psycopg.connect(pg_db) as con:
+        assert con.execute("SELECT to_regclass('ariane_load_progress')").fetchone() == (None,)
+        keys = con.execute(
+            "SELECT count(*) FROM pg_constraint WHERE contype = 'p' "
+            "AND conrelid = 'result'::regclass"
+        ).fetchone()
+        assert keys == (1,)  # the primary key set aside for the load is back
 
 
 def test_extraction_spills_only_into_its_encrypted_area(ready, monkeypatch):

@@ -85,10 +85,10 @@ def test_load_resumes_after_a_crash(lab, keys, tmp_path, monkeypatch):
     ws, mid, result = _extracted(lab, keys, tmp_path)
     original = SqlTargetAdapter.load_parts
 
-    def dying(self, entity, schema, parts):
+    def dying(self, entity, schema, parts, *rest):
         if entity == "result":
             raise Crash()
-        return original(self, entity, schema, parts)
+        return original(self, entity, schema, parts, *rest)
 
     monkeypatch.setattr(SqlTargetAdapter, "load_parts", dying)
     target = f"sqlite:{tmp_path / 't.db'}"
@@ -276,6 +276,77 @@ def test_a_source_changed_since_the_crash_is_refused_on_resume(lab, keys, tmp_pa
     assert not partial.exists()  # nothing sealed from the old source is kept
 
 
+LOAD_KILLER = """
+import sys, pathlib
+sys.path.insert(0, {tests!r})
+from flows import RCPT, RECIPIENT_PASS, TEST_COST, at
+from ariane.connectors.targets import open_target
+from ariane.demo.run import RECIPIENT_KEY, SENDER_KEY
+from ariane.engine import procedure
+from ariane.engine.workspace import Workspace
+ws = Workspace.open(pathlib.Path({ws!r}), cost=TEST_COST)
+procedure.load(ws, pathlib.Path({package!r}), open_target({target!r}), RCPT, RECIPIENT_KEY,
+               RECIPIENT_PASS, ws.keys.public(SENDER_KEY), at(4))
+"""
+
+
+def _committed_parts(db):
+    import sqlite3
+
+    if not db.exists():
+        return []
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+    try:
+        return con.execute(
+            "SELECT part, rows FROM ariane_load_progress WHERE entity = 'result' AND part >= 0 "
+            "ORDER BY part"
+        ).fetchall()
+    except sqlite3.OperationalError:  # no checkpoint table (yet, or any more)
+        return []
+    finally:
+        con.close()
+
+
+def test_kill_minus_nine_in_the_middle_of_a_load_then_resume(lab, keys, tmp_path):
+    """A real SIGKILL while result parts are being committed: the target holds exactly the
+    recorded parts, and the resumed load carries on from the next one."""
+    import sqlite3
+
+    ws = new_workspace(tmp_path / "ws", keys)
+    write_manifest(ws, tmp_path / "m.yaml")
+    mid = approved(ws, tmp_path / "m.yaml", lab)
+    result = procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(3), part_rows=200)
+    db = tmp_path / "target.db"
+    code = LOAD_KILLER.format(
+        tests=str(Path(__file__).parents[1]),
+        ws=str(ws.root),
+        package=str(result.package),
+        target=f"sqlite:{db}",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 120
+    killed = False
+    while time.monotonic() < deadline and proc.poll() is None:
+        if len(_committed_parts(db)) >= 2:
+            os.kill(proc.pid, signal.SIGKILL)
+            killed = True
+            break
+        time.sleep(0.002)
+    proc.wait(timeout=60)
+    if not killed:
+        pytest.fail(f"the load ended before it could be killed: {proc.stderr.read()[-500:]}")
+    recorded = _committed_parts(db)
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT count(*) FROM result").fetchone()[0] == sum(r for _, r in recorded)
+    con.close()
+    _load_and_reconcile(ws, result, tmp_path, f"sqlite:{db}")
+    last = [e for e in ws.audit.events() if e.action == "load"][-1]
+    assert last.outcome == "ok" and last.details["resumed_parts"]["result"] == len(recorded)
+    assert _committed_parts(db) == []
+
+
 def _crashing_load(ws, result, target):
     procedure.load(
         ws,
@@ -389,10 +460,10 @@ def test_ariane_resume_finishes_an_interrupted_extraction_then_load(
     who["actor"] = RCPT
     load_original = SqlTargetAdapter.load_parts
 
-    def dying_load(self, entity, schema, parts):
+    def dying_load(self, entity, schema, parts, *rest):
         if entity == "request":
             raise Crash()
-        return load_original(self, entity, schema, parts)
+        return load_original(self, entity, schema, parts, *rest)
 
     with monkeypatch.context() as m:
         m.setattr(SqlTargetAdapter, "load_parts", dying_load)

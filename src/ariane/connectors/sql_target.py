@@ -23,6 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from ariane.connectors import duck, memfiles
+from ariane.connectors.sql_checkpoint import START, Checkpoints, Started
 from ariane.connectors.sql_ddl import DUCKDB_TYPES, POSTGRESQL, SQLITE, Dialect
 from ariane.connectors.sql_feed import Feed, check_schema
 from ariane.connectors.sql_url import Location, PostgresLocation, SqliteLocation, parse_url
@@ -78,8 +79,10 @@ class SqlTarget:
             self._create_sqlite(self._loc)
         else:
             self._create_postgres()
+        # A load interrupted while it had set a primary key aside rebuilds it when resumed.
+        aside = self._checkpoints(self._connection()).keys_set_aside()
         for name in ORDER:
-            self._verify_table(ENTITIES[name])
+            self._verify_table(ENTITIES[name], key_set_aside=name in aside)
 
     def _create_sqlite(self, loc: SqliteLocation) -> None:
         try:
@@ -119,7 +122,7 @@ class SqlTarget:
                 f"cannot create the canonical tables in {self.describe()}: {self._scrub(exc)}"
             ) from None
 
-    def _verify_table(self, ent: Entity) -> None:
+    def _verify_table(self, ent: Entity, key_set_aside: bool = False) -> None:
         try:
             rows = self._connection().execute(f"DESCRIBE {self._table(ent.name)}").fetchall()
         except duckdb.Error as exc:
@@ -137,7 +140,7 @@ class SqlTarget:
                     f"column {ent.name}.{f.name} is {got} in the target; canonical type is "
                     f"{f.type_name}"
                 )
-            if f.name == ent.key and key != "PRI":
+            if f.name == ent.key and key != "PRI" and not key_set_aside:
                 raise TargetError(
                     f"table {ent.name} in the target lacks the primary key on {ent.key}"
                 )
@@ -194,46 +197,182 @@ class SqlTarget:
                 con.unregister(_FEED)
         return feed.rows
 
-    def load_parts(self, entity: str, schema: pa.Schema, parts: Iterable[tuple[int, bytes]]) -> int:
+    def load_parts(
+        self,
+        entity: str,
+        schema: pa.Schema,
+        parts: Iterable[tuple[int, bytes]],
+        run: str | None = None,
+    ) -> int:
         """Like `load`, from whole Parquet parts (rows, plaintext in memory) that DuckDB reads.
 
         The bulk path for packages: memory stays flat whatever the entity's size, because DuckDB
         lets go of each part when its statement ends. The same checks as `load` run in SQL on
-        each part before it is inserted; all parts go in one transaction.
+        each part before it is inserted.
+
+        Without `run`, all parts go in one transaction. With `run` (an id of the load, the same
+        when it is resumed) and a table empty at the start, each part is committed with its
+        checkpoint (`sql_checkpoint.py`): a load interrupted in any way is resumed by calling
+        again with the parts after `parts_loaded(run, entity)`. A failure that is not an
+        interruption (a repeated key, a bad value, a part that does not verify) removes what
+        the entity's earlier parts put in, so that nothing of it remains, as in one transaction.
+        A table that already held rows is loaded in one transaction.
         """
         ent = _entity(entity)
         check_schema(ent, schema)
         con = self._connection()
         memfiles.register(con)
+        if run is not None:
+            book = self._checkpoints(con)
+            try:
+                started = book.started(run, entity)
+            except (duckdb.Error, ValueError):
+                raise TargetError(
+                    f"the load checkpoints of {entity} in {self.describe()} are unreadable"
+                ) from None
+            if started is not None or self._is_empty(con, ent):
+                return self._load_checkpointed(con, ent, schema, parts, run, started)
+        return self._load_parts_at_once(con, ent, schema, parts)
+
+    def parts_loaded(self, run: str, entity: str) -> int:
+        """How many parts of `entity` a checkpointed load `run` has committed."""
+        _entity(entity)
+        started = self._checkpoints(self._connection()).started(run, entity)
+        return 0 if started is None else started.parts
+
+    def _checkpoints(self, con: duckdb.DuckDBPyConnection) -> Checkpoints:
+        return Checkpoints(con, f"{_ALIAS}.{duck.quote_ident(self._dialect.schema)}")
+
+    def _is_empty(self, con: duckdb.DuckDBPyConnection, ent: Entity) -> bool:
+        return con.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {self._table(ent.name)} LIMIT 1)"
+        ).fetchone() == (0,)
+
+    def _insert_part(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        ent: Entity,
+        schema: pa.Schema,
+        expected: int,
+        data: bytes,
+    ) -> int:
         cols = ", ".join(duck.quote_ident(n) for n in schema.names)
         checks = self._value_checks(schema)
+        with memfiles.memory_file(data) as url:
+            source = f"read_parquet({duck.quote_literal(url)})"
+            if checks:
+                self._check_part(con, ent, source, checks)
+            done = con.execute(
+                f"INSERT INTO {self._table(ent.name)} ({cols}) SELECT {cols} FROM {source}"
+            ).fetchone()
+        inserted = int(done[0]) if done else -1
+        if inserted != expected:
+            raise TargetError(f"load of {ent.name}: a part of {expected} rows inserted {inserted}")
+        return inserted
+
+    def _load_checkpointed(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        ent: Entity,
+        schema: pa.Schema,
+        parts: Iterable[tuple[int, bytes]],
+        run: str,
+        started: Started | None,
+    ) -> int:
+        book = self._checkpoints(con)
+        try:
+            if started is None:
+                con.execute("BEGIN")
+                book.ensure()
+                deferred = self._defer_primary_key(con, ent)
+                book.record(run, ent.name, START, 0, deferred)
+                con.execute("COMMIT")
+                started = Started(0, 0, deferred)
+            elif self.count(ent.name) != started.rows:
+                raise TargetError(
+                    f"{ent.name} in {self.describe()} changed since the interrupted load "
+                    f"({started.parts} part(s) were recorded): empty the table and load again"
+                )
+        except duckdb.Error as exc:
+            _rollback(con)
+            raise TargetError(self._load_failure(ent, exc, 0)) from None
+        number, rows = started.parts, started.rows
+        try:
+            for expected, data in parts:
+                con.execute("BEGIN")
+                inserted = self._insert_part(con, ent, schema, expected, data)
+                book.record(run, ent.name, number, inserted)
+                con.execute("COMMIT")
+                number, rows = number + 1, rows + inserted
+            con.execute("BEGIN")
+            if started.deferred_key is not None:
+                self._restore_primary_key(con, ent, started.deferred_key)
+            book.clear(run, ent.name)
+            book.drop_if_empty()
+            con.execute("COMMIT")
+        except BaseException as exc:
+            _rollback(con)
+            if not isinstance(exc, Exception) or _interrupted(exc):
+                if isinstance(exc, duckdb.Error):
+                    raise TargetError(
+                        f"load of {ent.name} into {self.describe()} interrupted "
+                        f"({type(exc).__name__}) after {number} part(s) committed: load again "
+                        "(or `ariane resume`) to carry on from the next part"
+                    ) from None
+                raise
+            self._undo(con, ent, run, started.deferred_key)
+            if isinstance(exc, duckdb.Error):
+                raise TargetError(self._load_failure(ent, exc, rows)) from None
+            raise
+        return rows
+
+    def _undo(
+        self, con: duckdb.DuckDBPyConnection, ent: Entity, run: str, deferred: str | None
+    ) -> None:
+        """Take out what this checkpointed load put in an entity's table (empty at its start)."""
+        try:
+            con.execute("BEGIN")
+            con.execute(f"DELETE FROM {self._table(ent.name)}")
+            if deferred is not None:
+                self._restore_primary_key(con, ent, deferred)
+            book = self._checkpoints(con)
+            book.clear(run, ent.name)
+            book.drop_if_empty()
+            con.execute("COMMIT")
+        except duckdb.Error as exc:
+            _rollback(con)
+            raise TargetError(
+                f"load of {ent.name} into {self.describe()} failed, and the parts already "
+                f"committed could not be taken out ({type(exc).__name__}): empty the table "
+                "before loading again"
+            ) from None
+
+    def _restore_primary_key(self, con: duckdb.DuckDBPyConnection, ent: Entity, name: str) -> None:
+        self._postgres_execute(
+            con,
+            f"ALTER TABLE {self._dialect.table(ent.name)} ADD CONSTRAINT "
+            f"{duck.quote_ident(name)} PRIMARY KEY ({duck.quote_ident(ent.key)})",
+        )
+
+    def _load_parts_at_once(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        ent: Entity,
+        schema: pa.Schema,
+        parts: Iterable[tuple[int, bytes]],
+    ) -> int:
+        entity = ent.name
         rows = 0
         committing = False
         try:
             con.execute("BEGIN")
             deferred = self._defer_primary_key(con, ent)
             for expected, data in parts:
-                with memfiles.memory_file(data) as url:
-                    source = f"read_parquet({duck.quote_literal(url)})"
-                    if checks:
-                        self._check_part(con, ent, source, checks)
-                    done = con.execute(
-                        f"INSERT INTO {self._table(entity)} ({cols}) SELECT {cols} FROM {source}"
-                    ).fetchone()
-                inserted = int(done[0]) if done else -1
-                if inserted != expected:
-                    raise TargetError(
-                        f"load of {entity}: a part of {expected} rows inserted {inserted}"
-                    )
-                rows += inserted
+                rows += self._insert_part(con, ent, schema, expected, data)
             if deferred is not None:
                 # Built once over the loaded rows, in the same transaction: a duplicate key
                 # fails here and nothing of the entity remains.
-                self._postgres_execute(
-                    con,
-                    f"ALTER TABLE {self._dialect.table(entity)} ADD CONSTRAINT "
-                    f"{duck.quote_ident(deferred)} PRIMARY KEY ({duck.quote_ident(ent.key)})",
-                )
+                self._restore_primary_key(con, ent, deferred)
             committing = True
             con.execute("COMMIT")
         except BaseException as exc:
@@ -256,11 +395,7 @@ class SqlTarget:
         by row on random (pseudonymised) keys. Returns the constraint's name to restore, or None
         (SQLite, or a table that already holds rows: then the key stays and checks each row).
         """
-        if self._dialect is not POSTGRESQL:
-            return None
-        if con.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM {self._table(ent.name)} LIMIT 1)"
-        ).fetchone() != (0,):
+        if self._dialect is not POSTGRESQL or not self._is_empty(con, ent):
             return None
         found = con.execute(
             "SELECT * FROM postgres_query(?, ?)",
@@ -491,3 +626,13 @@ def _rollback(con: duckdb.DuckDBPyConnection) -> None:
     # Fails harmlessly when no transaction is open (BEGIN itself failed).
     with contextlib.suppress(duckdb.Error):
         con.execute("ROLLBACK")
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """A lost connection or server: what was committed stays, and a resume carries on."""
+    if isinstance(exc, duckdb.IOException | duckdb.ConnectionException):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.Error) and any(
+        s in text for s in ("connection", "server closed", "terminating", "could not send")
+    )

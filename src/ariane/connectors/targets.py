@@ -48,8 +48,17 @@ class SqlTargetAdapter:
     def load(self, entity: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> int:
         return self._t.load(entity, schema, batches)
 
-    def load_parts(self, entity: str, schema: pa.Schema, parts: Iterable[tuple[int, bytes]]) -> int:
-        return self._t.load_parts(entity, schema, parts)
+    def load_parts(
+        self,
+        entity: str,
+        schema: pa.Schema,
+        parts: Iterable[tuple[int, bytes]],
+        run: str | None = None,
+    ) -> int:
+        return self._t.load_parts(entity, schema, parts, run)
+
+    def parts_loaded(self, run: str, entity: str) -> int:
+        return self._t.parts_loaded(run, entity)
 
     def read_back(self, entity: str, columns: Sequence[str]) -> pa.Table:
         return self._t.read_back(entity, columns)

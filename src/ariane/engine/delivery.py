@@ -70,11 +70,14 @@ def load(
         progress_path = ws.migration_dir(mid) / "load-progress.json"
         progress = _progress(progress_path, pkg.index.package_id, target.describe())
         loaded: dict[str, int] = dict(progress["entities"])
+        resumed: dict[str, Any] = {"resumed": sorted(loaded)} if loaded else {}
+        resumed_parts: dict[str, int] = {}  # entity -> parts an interrupted load committed
         if loaded:
-            ev.details = {"resumed": sorted(loaded)}
+            ev.details = dict(resumed)
         else:
             # Written before the first row, so that `ariane resume` knows a load is under way.
             ws.write_json(progress_path, {**progress, "package": str(package.resolve())})
+        run = pkg.index.package_id  # names the load's checkpoints in the target
         for name in ORDER:
             if name not in pkg.index.entities or name in loaded:
                 continue
@@ -85,8 +88,15 @@ def load(
                     obs.advance(b.num_rows)
                     yield b
 
-            def tracked_parts(n: str = name) -> Any:
-                for rows, data in pkg.plain_parts(n):
+            checkpointed = getattr(target, "parts_loaded", None)
+            # Parts an interrupted load committed (SQL targets record them with the rows).
+            start = int(checkpointed(run, name)) if checkpointed is not None else 0
+            if start:
+                resumed_parts[name] = start
+                obs.advance(sum(p.rows for p in pkg.index.entities[name].parts[:start]))
+
+            def tracked_parts(n: str = name, start: int = start) -> Any:
+                for rows, data in pkg.plain_parts(n, start):
                     yield rows, data
                     obs.advance(rows)
 
@@ -95,12 +105,12 @@ def load(
             def go(n: str = name, bulk: Any = bulk) -> int:
                 # SQL targets read each decrypted part themselves: memory stays flat.
                 items = tracked_parts(n) if bulk is not None else tracked(n)
-                # The first item opens part 0, which gives the schema: no part is decrypted
-                # twice.
+                # The first item opens the first part to load, which gives the schema: no part
+                # is decrypted twice.
                 first = next(items, None)
                 items = itertools.chain([] if first is None else [first], items)
                 if bulk is not None:
-                    return int(bulk(n, pkg.schema(n), items))
+                    return int(bulk(n, pkg.schema(n), items, run))
                 return target.load(n, pkg.schema(n), items)
 
             loaded[name] = _load_entity(target, name, pkg, go, bool(progress["entities"]))
@@ -120,7 +130,9 @@ def load(
         }
         ws.write_json(ws.migration_dir(mid) / "load.json", report)
         ws.set_state(mid, st, "loaded", actor.name, now)
-        ev.details = {"target": target.describe(), "loaded": loaded}
+        ev.details = {"target": target.describe(), "loaded": loaded, **resumed}
+        if resumed_parts:
+            ev.details["resumed_parts"] = resumed_parts
     ws.audit.checkpoint(now, actor.name, actor.os_user, actor.host, key_name, keys.signing_key)
     return loaded
 

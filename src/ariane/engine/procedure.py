@@ -349,7 +349,10 @@ def _seal(
                     rows = tracked()
                     if sealed is not None:  # resuming after the last part sealed before
                         rows = skip_sealed(rows, key, sealed, name)
-                    writer.write_entity(name, stream.schema, rows, stats, key=key)
+                    try:
+                        writer.write_entity(name, stream.schema, rows, stats, key=key)
+                    finally:
+                        stream.close()
                 writer.finish()
     finally:
         digest_con.close()

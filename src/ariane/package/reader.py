@@ -188,13 +188,14 @@ class OpenedPackage:
     def _open_part(self, entry: EntityEntry, part: Part) -> pq.ParquetFile:
         return self._checked_parquet(entry, part, self._plaintext(part))
 
-    def plain_parts(self, entity: str) -> Iterator[tuple[int, bytes]]:
-        """Each part of `entity` as (rows, plaintext Parquet in memory), verified like `read`.
+    def plain_parts(self, entity: str, start: int = 0) -> Iterator[tuple[int, bytes]]:
+        """Each part of `entity` from number `start` on, as (rows, plaintext Parquet in memory),
+        verified like `read`.
 
         For bulk loaders that read Parquet themselves; one part is in memory at a time.
         """
         entry = self._entry(entity)
-        for part in entry.parts:
+        for part in entry.parts[start:]:
             plain = self._plaintext(part)
             parquet = self._checked_parquet(entry, part, plain)
             self._schemas.setdefault(entity, parquet.schema_arrow.remove_metadata())

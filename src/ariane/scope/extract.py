@@ -47,6 +47,16 @@ class EntityStream:
     def partition(self) -> list[tuple[str, str | None, int]]:
         return [(r, c, n) for (r, c), n in sorted(self.tally.items(), key=str)]
 
+    def close(self) -> None:
+        """Stop reading: the read-ahead and digest threads end before this returns.
+
+        Call it before the session closes when the batches were not read to the end (an
+        error downstream): a thread still querying a closing connection would hang.
+        """
+        close = getattr(self.batches, "close", None)
+        if close is not None:
+            close()
+
 
 def stream_entity(
     session: ScopeSession,
@@ -101,15 +111,19 @@ def stream_entity(
         # Reading, checking and transforming run on one thread, digests on another, while the
         # caller encodes and seals: DuckDB, Arrow and age release the GIL. One digest worker
         # keeps the accumulator single-threaded; queues bound what waits in memory.
-        with ThreadPoolExecutor(1, thread_name_prefix="digest") as pool:
-            pending: Future[None] | None = None
-            for out in prefetch(checked, depth=2):
+        ahead = prefetch(checked, depth=2)
+        try:
+            with ThreadPoolExecutor(1, thread_name_prefix="digest") as pool:
+                pending: Future[None] | None = None
+                for out in ahead:
+                    if pending is not None:
+                        pending.result()
+                    pending = pool.submit(digests.update, out)
+                    yield out
                 if pending is not None:
                     pending.result()
-                pending = pool.submit(digests.update, out)
-                yield out
-            if pending is not None:
-                pending.result()
+        finally:
+            ahead.close()  # joins the read-ahead thread, whatever ended the loop
 
     return EntityStream(entity, schema, batches(), digests, tally)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -21,7 +21,7 @@ class _Failed:
         self.error = error
 
 
-def prefetch(make: Callable[[], Iterator[T]], depth: int = 2) -> Iterator[T]:
+def prefetch(make: Callable[[], Iterator[T]], depth: int = 2) -> Generator[T, None, None]:
     """Items of `make()`, produced on a worker thread; its exceptions are raised here.
 
     Closing the returned generator early stops the worker and closes its iterator.

@@ -121,6 +121,25 @@ def sorted_by_key(table: pa.Table, ent: Entity) -> pa.Table:
     return table.sort_by(ent.key)
 
 
+class _Died(BaseException):
+    """Stands for the process dying in the middle of a load: no handler may clean up."""
+
+
+def _has_checkpoints(target: SqlTarget) -> bool:
+    """Whether the target still holds a load-checkpoint table."""
+    import duckdb
+
+    from ariane.connectors.sql_checkpoint import TABLE
+
+    con = target._connection()
+    prefix = target._table(TABLE)
+    try:
+        con.execute(f"SELECT count(*) FROM {prefix}").fetchone()
+    except duckdb.CatalogException:
+        return False
+    return True
+
+
 # -- the contract ---------------------------------------------------------------------------------
 
 
@@ -289,25 +308,34 @@ class SqlTargetContract:
 
     # -- the bulk path: whole Parquet parts, read by DuckDB from memory ---------------------
 
+    @pytest.mark.parametrize("run", [None, "run-1"])
     @pytest.mark.parametrize("name", ORDER)
-    def test_parts_round_trip_is_exact(self, target: SqlTarget, name: str) -> None:
+    def test_parts_round_trip_is_exact(self, target: SqlTarget, name: str, run: str | None) -> None:
         target.create_schema()
         ent = ENTITIES[name]
         table = random_table(ent, 400, seed=12)
-        assert target.load_parts(name, table.schema, parts(table, 150)) == 400
+        assert target.load_parts(name, table.schema, parts(table, 150), run) == 400
+        assert not _has_checkpoints(target)
         back = target.read_back(name, list(ent.field_names))
         assert sorted_by_key(back, ent).equals(sorted_by_key(table, ent))
 
-    def test_parts_duplicate_key_rolls_back_every_part(self, target: SqlTarget) -> None:
+    @pytest.mark.parametrize("run", [None, "run-1"])
+    def test_parts_duplicate_key_rolls_back_every_part(
+        self, target: SqlTarget, run: str | None
+    ) -> None:
         target.create_schema()
         ent = ENTITIES["request"]
         table = random_table(ent, 60, seed=13)
         again = pa.concat_tables([table, table.slice(0, 1)])  # the clash is in the last part
         with pytest.raises(TargetError, match=r"primary key request\.request_id"):
-            target.load_parts("request", again.schema, parts(again, 25))
+            target.load_parts("request", again.schema, parts(again, 25), run)
         assert target.count("request") == 0
+        assert not _has_checkpoints(target)
 
-    def test_parts_failing_input_rolls_back_and_reraises(self, target: SqlTarget) -> None:
+    @pytest.mark.parametrize("run", [None, "run-1"])
+    def test_parts_failing_input_rolls_back_and_reraises(
+        self, target: SqlTarget, run: str | None
+    ) -> None:
         target.create_schema()
         table = random_table(ENTITIES["result"], 100, seed=14)
 
@@ -316,10 +344,12 @@ class SqlTargetContract:
             raise IntegrityError("part result-00001: ciphertext digest mismatch")
 
         with pytest.raises(IntegrityError, match="digest mismatch"):
-            target.load_parts("result", table.schema, tampered())
+            target.load_parts("result", table.schema, tampered(), run)
         assert target.count("result") == 0
+        assert not _has_checkpoints(target)
 
-    def test_parts_check_values_like_batches(self, target: SqlTarget) -> None:
+    @pytest.mark.parametrize("run", [None, "run-1"])
+    def test_parts_check_values_like_batches(self, target: SqlTarget, run: str | None) -> None:
         target.create_schema()
         res = ENTITIES["result"].schema(["result_id", "value_num"])
         nan = pa.table({"result_id": ["r1", "r2"], "value_num": [1.0, math.nan]}, schema=res)
@@ -330,16 +360,77 @@ class SqlTargetContract:
             ("comment", nul, self.stores_nul, "text holds 1 value"),
         ]:
             if stores:
-                assert target.load_parts(name, table.schema, parts(table, 10)) == 2
+                assert target.load_parts(name, table.schema, parts(table, 10), run) == 2
             else:
                 with pytest.raises(TargetError, match=message):
-                    target.load_parts(name, table.schema, parts(table, 10))
+                    target.load_parts(name, table.schema, parts(table, 10), run)
                 assert target.count(name) == 0
 
-    def test_parts_empty(self, target: SqlTarget) -> None:
+    @pytest.mark.parametrize("run", [None, "run-1"])
+    def test_parts_empty(self, target: SqlTarget, run: str | None) -> None:
         target.create_schema()
         table = random_table(ENTITIES["comment"], 0, seed=15)
-        assert target.load_parts("comment", table.schema, parts(table, 10)) == 0
+        assert target.load_parts("comment", table.schema, parts(table, 10), run) == 0
+
+    # -- checkpointed loads: one transaction per part, resumed after the last one ------------
+
+    def _interrupted(self, target: SqlTarget, table: pa.Table, after: int) -> None:
+        def dying() -> Iterator[tuple[int, bytes]]:
+            yield from parts(table, 25)[:after]
+            raise _Died()
+
+        with pytest.raises(_Died):
+            target.load_parts("result", table.schema, dying(), "run-1")
+
+    def test_an_interrupted_load_resumes_after_its_last_committed_part(
+        self, target: SqlTarget
+    ) -> None:
+        target.create_schema()
+        ent = ENTITIES["result"]
+        table = random_table(ent, 100, seed=16)
+        self._interrupted(target, table, 2)
+        assert target.count("result") == 50  # two parts committed, with their checkpoints
+        assert target.parts_loaded("run-1", "result") == 2
+        assert target.parts_loaded("run-2", "result") == 0  # another load knows nothing of it
+        target.create_schema()  # a resumed load checks the schema again: it must still pass
+        assert target.load_parts("result", table.schema, parts(table, 25)[2:], "run-1") == 100
+        back = target.read_back("result", list(ent.field_names))
+        assert sorted_by_key(back, ent).equals(sorted_by_key(table, ent))
+        assert not _has_checkpoints(target)
+        with pytest.raises(TargetError, match="primary key"):  # the key is in place again
+            target.load("result", table.schema, table.slice(0, 1).to_batches())
+
+    def test_a_duplicate_after_a_resume_still_leaves_nothing(self, target: SqlTarget) -> None:
+        target.create_schema()
+        table = random_table(ENTITIES["result"], 100, seed=17)
+        self._interrupted(target, table, 2)
+        again = pa.concat_tables([table.slice(50), table.slice(0, 1)])
+        with pytest.raises(TargetError, match="primary key"):
+            target.load_parts("result", again.schema, parts(again, 25), "run-1")
+        assert target.count("result") == 0 and not _has_checkpoints(target)
+        assert target.load_parts("result", table.schema, parts(table, 25), "run-1") == 100
+
+    def test_a_table_changed_since_the_interruption_is_refused(self, target: SqlTarget) -> None:
+        target.create_schema()
+        table = random_table(ENTITIES["result"], 100, seed=18)
+        self._interrupted(target, table, 2)
+        con = target._connection()
+        con.execute(
+            f"DELETE FROM {target._table('result')} WHERE result_id IN "
+            "(SELECT result_id FROM " + target._table("result") + " LIMIT 3)"
+        )
+        with pytest.raises(TargetError, match="changed since the interrupted load"):
+            target.load_parts("result", table.schema, parts(table, 25)[2:], "run-1")
+
+    def test_a_table_with_rows_is_loaded_in_one_transaction(self, target: SqlTarget) -> None:
+        target.create_schema()
+        table = random_table(ENTITIES["result"], 100, seed=19)
+        assert target.load_parts("result", table.schema, parts(table.slice(0, 10), 25)) == 10
+        rest = pa.concat_tables([table.slice(10), table.slice(0, 1)])  # clash in the last part
+        with pytest.raises(TargetError, match="primary key"):
+            target.load_parts("result", rest.schema, parts(rest, 25), "run-1")
+        assert target.count("result") == 10  # the rows that were there, and only them
+        assert target.parts_loaded("run-1", "result") == 0
 
     @pytest.mark.parametrize(
         ("columns", "message"),
