@@ -19,12 +19,12 @@ import duckdb
 from ariane.connectors.spill import SpillArea
 from ariane.errors import SourceError
 
-DEFAULT_MEMORY_LIMIT = "1GB"
+DEFAULT_MEMORY_LIMIT = "512MB"  # with ~250 MB of interpreter and batches: under 1 GiB
 MEMORY_ENV = "ARIANE_MEMORY_LIMIT"  # e.g. 2GB: DuckDB's memory per connection
 
 
 def memory_limit() -> str:
-    """The configured memory limit of the query engine (ARIANE_MEMORY_LIMIT, default 1GB)."""
+    """The configured memory limit of the query engine (ARIANE_MEMORY_LIMIT, default 512MB)."""
     return os.environ.get(MEMORY_ENV, DEFAULT_MEMORY_LIMIT)
 
 

@@ -53,6 +53,10 @@ class Condition:
     reason: str  # why a row failing `sql` is left out
     sql: str  # true for rows that stay
     in_stream: bool = True  # cheap enough to re-check on every extracted batch
+    # (column, scope column): `sql` is membership of the column in that column of the in-scope
+    # requests. The per-batch check then counts misses with an anti-join, which hashes the
+    # batch instead of the whole scope for every batch.
+    member: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -126,10 +130,22 @@ class Plan:
         checks = [c for c in ep.conditions if c.in_stream]
         if not checks:
             return None
-        counts = ", ".join(
-            f"count(*) FILTER (WHERE NOT COALESCE(({c.sql}), FALSE))" for c in checks
-        )
-        return f"SELECT {counts} FROM {batch} {ep.alias}"
+        a = ep.alias
+        counts = []
+        for c in checks:
+            if c.member is not None:
+                column, scope_column = (quote_ident(n) for n in c.member)
+                # Same result as NOT COALESCE(x.col IN (…), FALSE): a NULL matches nothing.
+                counts.append(
+                    f"(SELECT count(*) FROM {batch} {a} ANTI JOIN {SCOPE_REQUEST} s "
+                    f"ON {a}.{column} = s.{scope_column})"
+                )
+            else:
+                counts.append(
+                    f"(SELECT count(*) FILTER (WHERE NOT COALESCE(({c.sql}), FALSE)) "
+                    f"FROM {batch} {a})"
+                )
+        return f"SELECT {', '.join(counts)}"
 
     def partition_sql(self, entity: str) -> str:
         ep = self.entities[entity]
@@ -141,8 +157,13 @@ class Plan:
         )
 
 
-def _in_scope_requests(a: str, column: str) -> str:
-    return f"{a}.{quote_ident(column)} IN (SELECT request_id FROM {SCOPE_REQUEST})"
+def _in_scope(reason: str, a: str, column: str, scope_column: str = "request_id") -> Condition:
+    """Rows whose `column` is a value of `scope_column` of the in-scope requests."""
+    return Condition(
+        reason,
+        f"{a}.{quote_ident(column)} IN (SELECT {quote_ident(scope_column)} FROM {SCOPE_REQUEST})",
+        member=(column, scope_column),
+    )
 
 
 def build_plan(manifest: Manifest, filters: dict[str, Filter]) -> Plan:
@@ -154,7 +175,7 @@ def build_plan(manifest: Manifest, filters: dict[str, Filter]) -> Plan:
         return [Condition(f"fails the {entity} filter", f.sql(a))] if f else []
 
     result_conditions = [
-        Condition("request out of scope", _in_scope_requests(a, "request_id")),
+        _in_scope("request out of scope", a, "request_id"),
         *(
             [
                 Condition(
@@ -176,14 +197,11 @@ def build_plan(manifest: Manifest, filters: dict[str, Filter]) -> Plan:
     conditions: dict[str, list[Condition]] = {
         "patient": [
             *own_filter("patient"),
-            Condition(
-                "no request in scope",
-                f"{a}.patient_id IN (SELECT patient_id FROM {SCOPE_REQUEST})",
-            ),
+            _in_scope("no request in scope", a, "patient_id", "patient_id"),
         ],
         "request": [
             *own_filter("request"),
-            Condition("patient out of scope", _in_scope_requests(a, "request_id")),
+            _in_scope("patient out of scope", a, "request_id"),
         ],
         "result": result_conditions,
         "practitioner": [
@@ -198,7 +216,7 @@ def build_plan(manifest: Manifest, filters: dict[str, Filter]) -> Plan:
             ),
         ],
         "comment": [
-            Condition("request out of scope", _in_scope_requests(a, "request_id")),
+            _in_scope("request out of scope", a, "request_id"),
             Condition(
                 "attached to a result left out",
                 f"{a}.result_id IS NULL OR {a}.result_id IN ({in_scope_results('result_id')})",
