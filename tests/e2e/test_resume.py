@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -220,7 +221,20 @@ def test_extraction_resumes_after_the_last_sealed_part(lab, keys, tmp_path, monk
     ws = new_workspace(tmp_path / "ws", keys)
     write_manifest(ws, tmp_path / "m.yaml")
     mid = approved(ws, tmp_path / "m.yaml", lab)
-    _crash_at_result_part(ws, mid, lab, monkeypatch, 3)
+    from ariane.scope.session import ScopeSession
+
+    close, alive = ScopeSession.close, []
+
+    def closing(self):
+        alive.extend(t.name for t in threading.enumerate() if t.name == "prefetch")
+        close(self)
+
+    with monkeypatch.context() as m:
+        m.setattr(ScopeSession, "close", closing)
+        _crash_at_result_part(ws, mid, lab, monkeypatch, 3)
+    # The stream was stopped before its session closed: no read-ahead thread was left querying
+    # a connection being closed (one used to hang there).
+    assert alive == []
     partial, files = _partial_files(ws, mid)
     progress = json.loads((partial / "progress.json").read_text())
     assert set(progress["entities"]) == {"patient", "practitioner", "request"}
