@@ -402,6 +402,45 @@ def test_fhir_load_resumes_after_a_crash_mid_entity(lab, keys, tmp_path, monkeyp
     )  # fmt: skip
 
 
+def test_fhir_load_resumes_after_its_last_checkpointed_part(lab, keys, tmp_path, monkeypatch):
+    from ariane.connectors.fhir_ndjson import FhirNdjsonWriter
+
+    ws = new_workspace(tmp_path / "ws", keys)
+    write_manifest(ws, tmp_path / "m.yaml")
+    mid = approved(ws, tmp_path / "m.yaml", lab)
+    result = procedure.extract(ws, mid, str(lab), OP, SENDER_PASS, at(3), part_rows=2000)
+    write, sync = FhirNdjsonWriter.write, FhirNdjsonWriter.sync
+    synced = []
+
+    def counting(self):
+        sizes = sync(self)
+        if self._dir.name == ".result.partial":
+            synced.append(sizes)
+        return sizes
+
+    def dying(self, entity, batches):
+        batches = list(batches)
+        written = write(self, entity, batches)
+        if entity == "result" and len(synced) == 2 and batches:
+            raise Crash()  # part 3 is half appended after the checkpoint of part 2
+        return written
+
+    monkeypatch.setattr(FhirNdjsonWriter, "sync", counting)
+    monkeypatch.setattr(FhirNdjsonWriter, "write", dying)
+    folder = tmp_path / "fhir"
+    with pytest.raises(Crash):
+        _crashing_load(ws, result, f"fhir:{folder}")
+    staged = json.loads((folder / ".result.partial" / "checkpoint.json").read_text())
+    assert staged["parts"] == 2 and staged["rows"] == 4000
+    size = (folder / ".result.partial" / "Observation.ndjson").stat().st_size
+    assert size > staged["sizes"]["Observation.ndjson"]  # rows beyond the checkpoint
+    monkeypatch.undo()
+    _load_and_reconcile(ws, result, tmp_path, f"fhir:{folder}")
+    last = [e for e in ws.audit.events() if e.action == "load"][-1]
+    assert last.details["resumed_parts"] == {"result": 2}
+    assert not (folder / ".result.partial").exists()
+
+
 def test_message_load_resumes_after_a_crash_while_writing(lab, keys, tmp_path, monkeypatch):
     from ariane.connectors.hl7v2_write import Hl7v2Writer
 

@@ -173,6 +173,18 @@ class FhirNdjsonWriter:
                 raise TargetError(f"cannot open {name} for writing") from None
         return handle
 
+    def sync(self) -> dict[str, int]:
+        """Flush and fsync every open file; return each file's size (a checkpoint)."""
+        sizes = {}
+        for name, handle in self._files.items():
+            try:
+                handle.flush()
+                os.fsync(handle.fileno())
+                sizes[name] = os.fstat(handle.fileno()).st_size
+            except OSError:
+                raise TargetError(f"cannot flush {name}") from None
+        return sizes
+
     def close(self) -> None:
         """Flush and fsync every file; idempotent."""
         self._closed = True

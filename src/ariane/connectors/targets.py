@@ -7,6 +7,7 @@ with the canonical target schema.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import pathlib
 import shutil
@@ -14,13 +15,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ariane.connectors.fhir_common import FILES
 from ariane.connectors.fhir_ndjson import FhirNdjsonWriter, read_back
 from ariane.connectors.messages import make_output_dir
 from ariane.connectors.sql_target import SqlTarget
-from ariane.crypto.files import fsync_dir
+from ariane.crypto.files import fsync_dir, write_atomic
 from ariane.errors import TargetError, UsageError
+
+CHECKPOINT = "checkpoint.json"  # in a FHIR entity's staging folder: parts written so far
+READ_ROWS = 100_000
 
 
 class Target(Protocol):
@@ -84,8 +89,10 @@ class FhirTarget:
 
     An entity is written into a staging folder and its files are renamed into place only when
     all its rows are written and flushed: a load killed mid-entity leaves no half-written file
-    among the final ones, and loading the entity again (resume, or a clean retry) replaces its
-    files instead of appending to them.
+    among the final ones. Loaded from package parts (`load_parts` with a run id), the staging
+    folder is checkpointed after each part (the files' sizes, fsynced first): a resumed load
+    cuts the files back to the last checkpoint and carries on from the next part. Otherwise
+    loading the entity again replaces its staged files instead of appending to them.
     """
 
     def __init__(self, folder: pathlib.Path) -> None:
@@ -111,6 +118,10 @@ class FhirTarget:
             for batch in batches:
                 writer.write(entity, [batch])
                 n += batch.num_rows
+        self._publish(entity, staging)
+        return n
+
+    def _publish(self, entity: str, staging: pathlib.Path) -> None:
         try:
             for name in FILES[entity]:
                 os.replace(staging / name, self.folder / name)
@@ -118,7 +129,64 @@ class FhirTarget:
             staging.rmdir()
         except OSError:
             raise TargetError(f"cannot move the {entity} files into {self.folder}") from None
+
+    def load_parts(
+        self,
+        entity: str,
+        schema: pa.Schema,
+        parts: Iterable[tuple[int, bytes]],
+        run: str | None = None,
+    ) -> int:
+        """Like `load`, from whole Parquet parts; with `run`, checkpointed after each part."""
+        self.prepare()
+        staging = self._staging(entity)
+        state = self._checkpoint(entity, run) if run is not None else None
+        if state is None and staging.exists():
+            shutil.rmtree(staging)  # left by another load, or before any part: start afresh
+        elif state is not None:
+            for name, size in state["sizes"].items():
+                # What was appended after the checkpoint belongs to a part not recorded.
+                os.truncate(staging / name, int(size))
+        done = int(state["parts"]) if state else 0
+        n = int(state["rows"]) if state else 0
+        with FhirNdjsonWriter(staging) as writer:
+            writer.write(entity, [])  # the entity's files exist even when it has no row
+            for expected, data in parts:
+                rows = 0
+                for batch in pq.ParquetFile(pa.BufferReader(data)).iter_batches(READ_ROWS):
+                    writer.write(entity, [batch])
+                    rows += batch.num_rows
+                if rows != expected:
+                    raise TargetError(f"load of {entity}: a part of {expected} rows wrote {rows}")
+                n, done = n + rows, done + 1
+                if run is not None:
+                    sizes = writer.sync()
+                    doc = {"run": run, "parts": done, "rows": n, "sizes": sizes}
+                    write_atomic(staging / CHECKPOINT, json.dumps(doc).encode(), replace=True)
+        (staging / CHECKPOINT).unlink(missing_ok=True)
+        self._publish(entity, staging)
         return n
+
+    def parts_loaded(self, run: str, entity: str) -> int:
+        state = self._checkpoint(entity, run)
+        return int(state["parts"]) if state else 0
+
+    def _checkpoint(self, entity: str, run: str | None) -> dict[str, Any] | None:
+        path = self._staging(entity) / CHECKPOINT
+        try:
+            state: dict[str, Any] = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+        if state.get("run") != run or not isinstance(state.get("sizes"), dict):
+            return None
+        staged = self._staging(entity)
+        try:
+            for name, size in state["sizes"].items():
+                if name not in FILES[entity] or (staged / name).stat().st_size < int(size):
+                    return None  # not what this checkpoint describes: start afresh
+        except (OSError, ValueError, TypeError):
+            return None
+        return state
 
     def read_back(self, entity: str, columns: Sequence[str]) -> pa.Table:
         return read_back(self.folder, entity, columns)
