@@ -144,6 +144,23 @@ procedure.extract(ws, {mid!r}, {lab!r}, OP, SENDER_PASS, at(3), batch_rows=500, 
 """
 
 
+def _clear_values_in(root, lab):
+    """Files under `root` holding a patient's name, NIR or e-mail in clear (there must be none)."""
+    import sqlite3
+
+    con = sqlite3.connect(f"file:{lab}?mode=ro", uri=True)
+    rows = con.execute("SELECT PAT_NOM, PAT_NIR, PAT_MAIL FROM PAT_PATIENT").fetchall()
+    con.close()
+    values = {v.encode() for r in rows for v in r if v and len(v) >= 8}
+    found = []
+    for path in root.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            if any(v in data for v in values):
+                found.append(str(path.relative_to(root)))
+    return found
+
+
 def _index(package):
     from ariane.package.index import PackageIndex
 
@@ -184,6 +201,8 @@ def test_kill_minus_nine_in_the_middle_of_an_entity_then_resume(lab, keys, tmp_p
     assert all(f.endswith(".age") or f.endswith(".json") or f.endswith(".tmp") for f in files)
     recorded = json.loads((partial / "progress.json").read_text())["unfinished"]
     assert recorded["entity"] == unfinished["entity"] and recorded["parts"]
+    assert _clear_values_in(ws.root, lab) == []  # what the killed run left is ciphertext
+    assert _clear_values_in(lab.parent, lab) == ["lis.db"]  # the scan does see clear values
     result = procedure.extract(
         ws, mid, str(lab), OP, SENDER_PASS, at(4), batch_rows=500, part_rows=1000
     )
@@ -352,6 +371,7 @@ def test_kill_minus_nine_in_the_middle_of_a_load_then_resume(lab, keys, tmp_path
     if not killed:
         pytest.fail(f"the load ended before it could be killed: {proc.stderr.read()[-500:]}")
     recorded = _committed_parts(db)
+    assert _clear_values_in(ws.root, lab) == []  # the target holds data by nature, not the rest
     con = sqlite3.connect(db)
     assert con.execute("SELECT count(*) FROM result").fetchone()[0] == sum(r for _, r in recorded)
     con.close()
