@@ -152,3 +152,32 @@ def test_bulk_load_builds_the_primary_key_after_the_rows_and_keeps_it(pg_db: str
         with pytest.raises(TargetError, match=r"primary key result\.result_id"):
             target.load_parts("result", table.schema, parts(table.slice(0, 5), 100))
         assert target.count("result") == 300
+
+
+def test_a_role_that_cannot_create_tables_loads_in_one_transaction(pg_server, pg_db: str) -> None:
+    """Checkpoints need a table in the target; a loading role without CREATE still loads, one
+    transaction per entity, as a load without checkpoints would."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "connectors"))
+    from test_sql_target import parts
+
+    name = pg_db.rsplit("/", 1)[1].split("?", 1)[0]
+    with SqlTarget.from_url(pg_db) as owner:
+        owner.create_schema()
+    password = "loader-only-" + name
+    with psycopg.connect(pg_server.superuser_url(name), autocommit=True) as con:
+        con.execute(f"CREATE ROLE loader_{name} LOGIN PASSWORD '{password}'")
+        con.execute(f"REVOKE CREATE ON SCHEMA public FROM PUBLIC, loader_{name}")
+        con.execute(f"GRANT USAGE ON SCHEMA public TO loader_{name}")
+        con.execute(f"GRANT SELECT, INSERT, DELETE ON ALL TABLES IN SCHEMA public TO loader_{name}")
+    url = pg_db.replace(pg_db.split("://", 1)[1].split("@", 1)[0], f"loader_{name}:{password}")
+    table = random_table(ENTITIES["request"], 120, seed=31)
+    try:
+        with SqlTarget.from_url(url) as loader:
+            assert loader.load_parts("request", table.schema, parts(table, 50), "run-1") == 120
+            assert loader.parts_loaded("run-1", "request") == 0  # nothing was checkpointed
+            assert loader.count("request") == 120
+    finally:
+        with psycopg.connect(pg_server.superuser_url(name), autocommit=True) as con:
+            con.execute(f"REASSIGN OWNED BY loader_{name} TO CURRENT_USER")
+            con.execute(f"DROP OWNED BY loader_{name}")
+            con.execute(f"DROP ROLE loader_{name}")

@@ -230,9 +230,21 @@ class SqlTarget:
                 raise TargetError(
                     f"the load checkpoints of {entity} in {self.describe()} are unreadable"
                 ) from None
-            if started is not None or self._is_empty(con, ent):
+            if started is not None or (self._is_empty(con, ent) and self._can_checkpoint(con)):
                 return self._load_checkpointed(con, ent, schema, parts, run, started)
         return self._load_parts_at_once(con, ent, schema, parts)
+
+    def _can_checkpoint(self, con: duckdb.DuckDBPyConnection) -> bool:
+        """Whether the checkpoint table exists or can be created (a role may lack CREATE: the
+        load then goes in one transaction per entity, as without a run)."""
+        try:
+            con.execute("BEGIN")
+            self._checkpoints(con).ensure()
+            con.execute("COMMIT")
+        except duckdb.Error:
+            _rollback(con)
+            return False
+        return True
 
     def parts_loaded(self, run: str, entity: str) -> int:
         """How many parts of `entity` a checkpointed load `run` has committed."""
@@ -401,8 +413,11 @@ class SqlTarget:
             "SELECT * FROM postgres_query(?, ?)",
             [
                 _ALIAS,
-                "SELECT conname::text FROM pg_constraint WHERE contype = 'p' AND conrelid = "
-                f"{duck.quote_literal(self._dialect.table(ent.name))}::regclass",
+                # Only a table the loading role owns can have its key set aside; others keep
+                # it and check each row.
+                "SELECT c.conname::text FROM pg_constraint c JOIN pg_class r ON r.oid = "
+                "c.conrelid WHERE c.contype = 'p' AND pg_has_role(r.relowner, 'USAGE') AND "
+                f"c.conrelid = {duck.quote_literal(self._dialect.table(ent.name))}::regclass",
             ],
         ).fetchall()
         if len(found) != 1:
