@@ -355,8 +355,8 @@ class SqlTarget:
             _rollback(con)
             raise TargetError(
                 f"load of {ent.name} into {self.describe()} failed, and the parts already "
-                f"committed could not be taken out ({type(exc).__name__}): empty the table "
-                "before loading again"
+                f"committed could not be taken out ({type(exc).__name__}); their checkpoints "
+                "are intact: load again to carry on from them, or empty the table"
             ) from None
 
     def _restore_primary_key(self, con: duckdb.DuckDBPyConnection, ent: Entity, name: str) -> None:

@@ -410,6 +410,33 @@ class SqlTargetContract:
         assert target.count("result") == 0 and not _has_checkpoints(target)
         assert target.load_parts("result", table.schema, parts(table, 25), "run-1") == 100
 
+    def test_an_undo_that_fails_keeps_the_checkpoints(
+        self, target: SqlTarget, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        import duckdb
+
+        from ariane.connectors.sql_checkpoint import Checkpoints
+
+        target.create_schema()
+        table = random_table(ENTITIES["result"], 100, seed=20)
+        again = pa.concat_tables([table, table.slice(0, 1)])  # the clash is in the last part
+
+        def failing(self: Checkpoints, run: str, entity: str) -> None:
+            raise duckdb.IOException("the server went away")
+
+        with monkeypatch.context() as m:
+            m.setattr(Checkpoints, "clear", failing)
+            with pytest.raises(TargetError, match="checkpoints are intact"):
+                target.load_parts("result", again.schema, parts(again, 25), "run-1")
+        # Nothing half-undone: the committed parts and their checkpoints agree (SQLite meets the
+        # repeated key in the last part, PostgreSQL when it rebuilds the key after all five).
+        done = target.parts_loaded("run-1", "result")
+        assert done in (4, 5)
+        assert target.count("result") == sum(rows for rows, _ in parts(again, 25)[:done])
+        with pytest.raises(TargetError, match="primary key"):  # carried on: the clash again
+            target.load_parts("result", again.schema, parts(again, 25)[done:], "run-1")
+        assert target.count("result") == 0 and not _has_checkpoints(target)
+
     def test_a_table_changed_since_the_interruption_is_refused(self, target: SqlTarget) -> None:
         target.create_schema()
         table = random_table(ENTITIES["result"], 100, seed=18)
