@@ -146,8 +146,8 @@ def test_connection_dropped_mid_load_then_resume(ready, pg_db, monkeypatch):
         m.setattr(
             OpenedPackage,
             "plain_parts",
-            lambda self, entity, start=0: opened.append((entity, start)) or original(
-                self, entity, start
+            lambda self, entity, start=0: (
+                opened.append((entity, start)) or original(self, entity, start)
             ),
         )
         _load(ws, result, pg_db, 5)  # resumes: patients, practitioners, requests are not reloaded
