@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ariane.connectors import duck
-from ariane.errors import SourceError, SurplusError
+from ariane.errors import SurplusError
 from ariane.model.entities import ENTITIES
 from ariane.reconcile.digest import FieldDigests
 from ariane.scope.plan import CATEGORY, REASON, TRANSFERRED
@@ -79,33 +79,17 @@ def stream_entity(
     tally: dict[tuple[str, str | None], int] = {}
 
     def checked() -> Iterator[pa.RecordBatch]:
-        # The stream runs on its own cursor: the per-batch checks query the session's
+        # `stream` reads on a cursor of its own: the per-batch checks query the session's
         # connection, and a new query on a connection cuts short the result it was streaming.
-        cursor = session.con.cursor()
-        try:
-            reader = cursor.execute(plan.stream_sql(entity, maps)).to_arrow_reader(batch_rows)
-        except duckdb.OutOfMemoryException:
-            raise duck.out_of_memory(f"extracting {entity}") from None
-        except duckdb.Error:
-            raise SourceError(f"the source query failed while extracting {entity}") from None
-        try:
-            while True:
-                try:
-                    batch = reader.read_next_batch()
-                except StopIteration:
-                    return
-                except duckdb.OutOfMemoryException:
-                    raise duck.out_of_memory(f"extracting {entity}") from None
-                except duckdb.Error:
-                    raise SourceError(f"reading {entity} from the source failed") from None
-                batch = _count_and_keep(batch, tally)
-                if batch.num_rows == 0:
-                    continue
-                if check_sql is not None:
-                    _check(session.con, check_sql, batch, entity, ep.conditions)
-                yield _transform(batch, schema, maps, rules, entity)
-        finally:
-            cursor.close()
+        for batch in session.stream(
+            plan.stream_sql(entity, maps), f"extracting {entity}", batch_rows
+        ):
+            batch = _count_and_keep(batch, tally)
+            if batch.num_rows == 0:
+                continue
+            if check_sql is not None:
+                _check(session, check_sql, batch, entity, ep.conditions)
+            yield _transform(batch, schema, maps, rules, entity)
 
     def batches() -> Iterator[pa.RecordBatch]:
         # Reading, checking and transforming run on one thread, digests on another, while the
@@ -143,13 +127,13 @@ def _count_and_keep(
 
 
 def _check(
-    con: duckdb.DuckDBPyConnection, sql: str, batch: pa.RecordBatch, entity: str, conditions: object
+    session: ScopeSession, sql: str, batch: pa.RecordBatch, entity: str, conditions: object
 ) -> None:
-    con.register(CHECK_BATCH, batch)
+    session.con.register(CHECK_BATCH, batch)
     try:
-        row = con.execute(sql).fetchone()
+        row = session.query(sql, f"checking {entity}").fetchone()
     finally:
-        con.unregister(CHECK_BATCH)
+        session.con.unregister(CHECK_BATCH)
     assert row is not None
     reasons = [c.reason for c in conditions if c.in_stream]  # type: ignore[attr-defined]
     for reason, n in zip(reasons, row, strict=True):
