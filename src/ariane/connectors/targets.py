@@ -108,16 +108,56 @@ class FhirTarget:
         return self.folder / f".{entity}.partial"
 
     def load(self, entity: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> int:
+        return self._write_staged(entity, [(None, batches)], None)
+
+    def load_parts(
+        self,
+        entity: str,
+        schema: pa.Schema,
+        parts: Iterable[tuple[int, bytes]],
+        run: str | None = None,
+    ) -> int:
+        """Like `load`, from whole Parquet parts; with `run`, checkpointed after each part."""
+        groups = (
+            (expected, pq.ParquetFile(pa.BufferReader(data)).iter_batches(READ_ROWS))
+            for expected, data in parts
+        )
+        return self._write_staged(entity, groups, run)
+
+    def _write_staged(
+        self,
+        entity: str,
+        groups: Iterable[tuple[int | None, Iterable[pa.RecordBatch]]],
+        run: str | None,
+    ) -> int:
+        """Write groups of batches (parts, with their expected rows) into the entity's staging
+        folder, then publish its files; with `run`, checkpoint after each group."""
         self.prepare()
         staging = self._staging(entity)
-        if staging.exists():  # left by an interrupted load: never taken as complete
-            shutil.rmtree(staging)
-        n = 0
+        state = self._checkpoint(entity, run) if run is not None else None
+        if state is None and staging.exists():
+            shutil.rmtree(staging)  # left by an interrupted load: never taken as complete
+        elif state is not None:
+            for name, size in state["sizes"].items():
+                # What was appended after the checkpoint belongs to a part not recorded.
+                os.truncate(staging / name, int(size))
+        done = int(state["parts"]) if state else 0
+        n = int(state["rows"]) if state else 0
         with FhirNdjsonWriter(staging) as writer:
             writer.write(entity, [])  # the entity's files exist even when it has no row
-            for batch in batches:
-                writer.write(entity, [batch])
-                n += batch.num_rows
+            for expected, batches in groups:
+                rows = 0
+                for batch in batches:
+                    writer.write(entity, [batch])
+                    rows += batch.num_rows
+                if expected is not None and rows != expected:
+                    raise TargetError(f"load of {entity}: a part of {expected} rows wrote {rows}")
+                n, done = n + rows, done + 1
+                if run is not None:
+                    sizes = writer.sync()
+                    doc = {"run": run, "parts": done, "rows": n, "sizes": sizes}
+                    write_atomic(staging / CHECKPOINT, json.dumps(doc).encode(), replace=True)
+        (staging / CHECKPOINT).unlink(missing_ok=True)
         self._publish(entity, staging)
         return n
 
@@ -129,43 +169,6 @@ class FhirTarget:
             staging.rmdir()
         except OSError:
             raise TargetError(f"cannot move the {entity} files into {self.folder}") from None
-
-    def load_parts(
-        self,
-        entity: str,
-        schema: pa.Schema,
-        parts: Iterable[tuple[int, bytes]],
-        run: str | None = None,
-    ) -> int:
-        """Like `load`, from whole Parquet parts; with `run`, checkpointed after each part."""
-        self.prepare()
-        staging = self._staging(entity)
-        state = self._checkpoint(entity, run) if run is not None else None
-        if state is None and staging.exists():
-            shutil.rmtree(staging)  # left by another load, or before any part: start afresh
-        elif state is not None:
-            for name, size in state["sizes"].items():
-                # What was appended after the checkpoint belongs to a part not recorded.
-                os.truncate(staging / name, int(size))
-        done = int(state["parts"]) if state else 0
-        n = int(state["rows"]) if state else 0
-        with FhirNdjsonWriter(staging) as writer:
-            writer.write(entity, [])  # the entity's files exist even when it has no row
-            for expected, data in parts:
-                rows = 0
-                for batch in pq.ParquetFile(pa.BufferReader(data)).iter_batches(READ_ROWS):
-                    writer.write(entity, [batch])
-                    rows += batch.num_rows
-                if rows != expected:
-                    raise TargetError(f"load of {entity}: a part of {expected} rows wrote {rows}")
-                n, done = n + rows, done + 1
-                if run is not None:
-                    sizes = writer.sync()
-                    doc = {"run": run, "parts": done, "rows": n, "sizes": sizes}
-                    write_atomic(staging / CHECKPOINT, json.dumps(doc).encode(), replace=True)
-        (staging / CHECKPOINT).unlink(missing_ok=True)
-        self._publish(entity, staging)
-        return n
 
     def parts_loaded(self, run: str, entity: str) -> int:
         state = self._checkpoint(entity, run)
