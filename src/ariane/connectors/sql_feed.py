@@ -14,6 +14,10 @@ import pyarrow.compute as pc
 from ariane.errors import TargetError
 from ariane.model.entities import FLOAT, STRING, Entity
 
+# What the backends would do to a value silently; both load paths refuse it, naming the column.
+NAN_WHY = "NaN value(s), which SQLite would store as NULL"
+NUL_WHY = "value(s) with a NUL character, which PostgreSQL text cannot store"
+
 
 def check_schema(ent: Entity, schema: pa.Schema) -> None:
     if len(schema) == 0:
@@ -75,16 +79,10 @@ class Feed:
         for col in self._floats:
             nan = pc.sum(pc.is_nan(batch.column(col))).as_py() or 0
             if nan:
-                raise TargetError(
-                    f"load of {name}: column {col} holds {nan} NaN value(s) in a batch, which "
-                    "SQLite would store as NULL"
-                )
+                raise TargetError(f"load of {name}: column {col} holds {nan} {NAN_WHY}")
         for col in self._strings:
             nul = pc.sum(pc.match_substring(batch.column(col), "\x00")).as_py() or 0
             if nul:
-                raise TargetError(
-                    f"load of {name}: column {col} holds {nul} value(s) with a NUL character, "
-                    "which PostgreSQL text cannot store"
-                )
+                raise TargetError(f"load of {name}: column {col} holds {nul} {NUL_WHY}")
         self.rows += batch.num_rows
         return batch

@@ -25,7 +25,7 @@ import pyarrow as pa
 from ariane.connectors import duck, memfiles
 from ariane.connectors.sql_checkpoint import START, Checkpoints, Started
 from ariane.connectors.sql_ddl import DUCKDB_TYPES, POSTGRESQL, SQLITE, Dialect
-from ariane.connectors.sql_feed import Feed, check_schema
+from ariane.connectors.sql_feed import NAN_WHY, NUL_WHY, Feed, check_schema
 from ariane.connectors.sql_url import Location, PostgresLocation, SqliteLocation, parse_url
 from ariane.errors import TargetError
 from ariane.model.entities import ENTITIES, FLOAT, ORDER, STRING, Entity
@@ -39,8 +39,6 @@ _KEY_VIOLATION = (
     "PRIMARY KEY or UNIQUE",
     "could not create unique index",  # a deferred primary key meeting a repeated key
 )
-NAN_WHY = "NaN value(s), which SQLite would store as NULL"
-NUL_WHY = "value(s) with a NUL character, which PostgreSQL text cannot store"
 _NULL_VIOLATION = ("violates not-null constraint", "NOT NULL constraint failed")
 
 
@@ -223,16 +221,18 @@ class SqlTarget:
         con = self._connection()
         memfiles.register(con)
         if run is not None:
-            book = self._checkpoints(con)
             try:
-                started = book.started(run, entity)
+                started = self._checkpoints(con).started(run, entity)
             except (duckdb.Error, ValueError):
                 raise TargetError(
                     f"the load checkpoints of {entity} in {self.describe()} are unreadable"
                 ) from None
-            if started is not None or (self._is_empty(con, ent) and self._can_checkpoint(con)):
+            if started is not None:
                 return self._load_checkpointed(con, ent, schema, parts, run, started)
-        return self._load_parts_at_once(con, ent, schema, parts)
+        empty = self._is_empty(con, ent)
+        if run is not None and empty and self._can_checkpoint(con):
+            return self._load_checkpointed(con, ent, schema, parts, run, None)
+        return self._load_parts_at_once(con, ent, schema, parts, empty)
 
     def _can_checkpoint(self, con: duckdb.DuckDBPyConnection) -> bool:
         """Whether the checkpoint table exists or can be created (a role may lack CREATE: the
@@ -293,9 +293,8 @@ class SqlTarget:
     ) -> int:
         book = self._checkpoints(con)
         try:
-            if started is None:
+            if started is None:  # the table is empty and the checkpoint table exists
                 con.execute("BEGIN")
-                book.ensure()
                 deferred = self._defer_primary_key(con, ent)
                 book.record(run, ent.name, START, 0, deferred)
                 con.execute("COMMIT")
@@ -372,13 +371,14 @@ class SqlTarget:
         ent: Entity,
         schema: pa.Schema,
         parts: Iterable[tuple[int, bytes]],
+        empty: bool,
     ) -> int:
         entity = ent.name
         rows = 0
         committing = False
         try:
             con.execute("BEGIN")
-            deferred = self._defer_primary_key(con, ent)
+            deferred = self._defer_primary_key(con, ent) if empty else None
             for expected, data in parts:
                 rows += self._insert_part(con, ent, schema, expected, data)
             if deferred is not None:
@@ -401,13 +401,15 @@ class SqlTarget:
         return rows
 
     def _defer_primary_key(self, con: duckdb.DuckDBPyConnection, ent: Entity) -> str | None:
-        """PostgreSQL, empty table: drop its primary key for the load, inside the transaction.
+        """PostgreSQL, empty table (the caller knows): drop its primary key for the load, inside
+        the transaction.
 
         Building the key's index once after the rows are in is faster than maintaining it row
         by row on random (pseudonymised) keys. Returns the constraint's name to restore, or None
-        (SQLite, or a table that already holds rows: then the key stays and checks each row).
+        (SQLite, or a table the role does not own: then the key stays and checks each row). A
+        table that holds rows keeps its key: callers do not ask.
         """
-        if self._dialect is not POSTGRESQL or not self._is_empty(con, ent):
+        if self._dialect is not POSTGRESQL:
             return None
         found = con.execute(
             "SELECT * FROM postgres_query(?, ?)",
