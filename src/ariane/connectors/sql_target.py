@@ -221,12 +221,7 @@ class SqlTarget:
         con = self._connection()
         memfiles.register(con)
         if run is not None:
-            try:
-                started = self._checkpoints(con).started(run, entity)
-            except (duckdb.Error, ValueError):
-                raise TargetError(
-                    f"the load checkpoints of {entity} in {self.describe()} are unreadable"
-                ) from None
+            started = self._started(con, run, entity)
             if started is not None:
                 return self._load_checkpointed(con, ent, schema, parts, run, started)
         empty = self._is_empty(con, ent)
@@ -249,8 +244,16 @@ class SqlTarget:
     def parts_loaded(self, run: str, entity: str) -> int:
         """How many parts of `entity` a checkpointed load `run` has committed."""
         _entity(entity)
-        started = self._checkpoints(self._connection()).started(run, entity)
+        started = self._started(self._connection(), run, entity)
         return 0 if started is None else started.parts
+
+    def _started(self, con: duckdb.DuckDBPyConnection, run: str, entity: str) -> Started | None:
+        try:
+            return self._checkpoints(con).started(run, entity)
+        except (duckdb.Error, ValueError):
+            raise TargetError(
+                f"the load checkpoints of {entity} in {self.describe()} are unreadable"
+            ) from None
 
     def _checkpoints(self, con: duckdb.DuckDBPyConnection) -> Checkpoints:
         return Checkpoints(con, f"{_ALIAS}.{duck.quote_ident(self._dialect.schema)}")

@@ -13,7 +13,7 @@ pseudonym (a link to an identifier outside the scope is surplus too).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -40,7 +40,7 @@ class EntityStream:
 
     entity: str
     schema: pa.Schema
-    batches: Iterator[pa.RecordBatch]
+    batches: Generator[pa.RecordBatch, None, None]
     digests: FieldDigests
     tally: dict[tuple[str, str | None], int]  # (reason, category) -> source rows
 
@@ -53,9 +53,7 @@ class EntityStream:
         Call it before the session closes when the batches were not read to the end (an
         error downstream): a thread still querying a closing connection would hang.
         """
-        close = getattr(self.batches, "close", None)
-        if close is not None:
-            close()
+        self.batches.close()
 
 
 def stream_entity(
@@ -91,7 +89,7 @@ def stream_entity(
                 _check(session, check_sql, batch, entity, ep.conditions)
             yield _transform(batch, schema, maps, rules, entity)
 
-    def batches() -> Iterator[pa.RecordBatch]:
+    def batches() -> Generator[pa.RecordBatch, None, None]:
         # Reading, checking and transforming run on one thread, digests on another, while the
         # caller encodes and seals: DuckDB, Arrow and age release the GIL. One digest worker
         # keeps the accumulator single-threaded; queues bound what waits in memory.

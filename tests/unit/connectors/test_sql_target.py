@@ -437,6 +437,18 @@ class SqlTargetContract:
             target.load_parts("result", again.schema, parts(again, 25)[done:], "run-1")
         assert target.count("result") == 0 and not _has_checkpoints(target)
 
+    def test_altered_checkpoints_are_refused(self, target: SqlTarget) -> None:
+        from ariane.connectors.sql_checkpoint import TABLE
+
+        target.create_schema()
+        table = random_table(ENTITIES["result"], 100, seed=22)
+        self._interrupted(target, table, 2)
+        target._connection().execute(f"DELETE FROM {target._table(TABLE)} WHERE part = 0")
+        with pytest.raises(TargetError, match="checkpoints of result .* are unreadable"):
+            target.parts_loaded("run-1", "result")
+        with pytest.raises(TargetError, match="unreadable"):
+            target.load_parts("result", table.schema, parts(table, 25)[1:], "run-1")
+
     def test_a_table_changed_since_the_interruption_is_refused(self, target: SqlTarget) -> None:
         target.create_schema()
         table = random_table(ENTITIES["result"], 100, seed=18)
