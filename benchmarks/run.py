@@ -557,15 +557,13 @@ def render_growth(rows: list[dict[str, Any]]) -> None:
     )
     table.add_column("Patients", justify="right")
     table.add_column("Source rows", justify="right")
-    for name in GROWTH_STAGES:
-        if any(name in r for r in rows):
-            table.add_column(GROWTH_STAGES[name], justify="right")
+    shown = [name for name in GROWTH_STAGES if any(name in r for r in rows)]
+    for name in shown:
+        table.add_column(GROWTH_STAGES[name], justify="right")
     table.add_column("Extract / load-pg data RSS", justify="right")
     for r in rows:
         cells = [f"{r['patients']:,}", f"{r['source_rows']:,}"]
-        for name in GROWTH_STAGES:
-            if not any(name in x for x in rows):
-                continue
+        for name in shown:
             st = r.get(name)
             cells.append(
                 f"{st['seconds']:.2f} ({st['seconds'] / r['source_rows'] * 1e6:.2f})" if st else ""
