@@ -10,7 +10,6 @@ reconciliation compares what a receiving system would parse from the files.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import pathlib
 import shutil
 from collections.abc import Callable, Iterable, Sequence
@@ -19,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from ariane.connectors.message_source import FORMATS, message_files
-from ariane.crypto.files import fsync_dir
+from ariane.connectors.messages import publish_staged
 from ariane.errors import TargetError
 from ariane.model.entities import ENTITIES
 
@@ -88,13 +87,8 @@ class MessageTarget:
             close = getattr(writer, "close", None)
             if close is not None:
                 close()
-        try:
-            for path in sorted(staging.iterdir()):
-                os.replace(path, self.folder / path.name)
-            fsync_dir(self.folder)
-            staging.rmdir()
-        except OSError:
-            raise TargetError(f"cannot move the messages into {self.folder}") from None
+        names = sorted(p.name for p in staging.iterdir())
+        publish_staged(staging, self.folder, names, "messages")
         self._batches = {}
 
     def read_back(self, entity: str, columns: Sequence[str]) -> pa.Table:

@@ -8,6 +8,8 @@ a reader may also count values it could not map, under a key naming the field an
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,6 +87,21 @@ def make_output_dir(path: Path, fmt: str) -> None:
         path.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError:
         raise TargetError(f"cannot create the {fmt} output directory {path}") from None
+
+
+def publish_staged(staging: Path, folder: Path, names: Iterable[str], what: str) -> None:
+    """Rename the named files of a target's staging folder into `folder`, make the renames
+    durable, and remove the (then empty) staging folder."""
+    from ariane.crypto.files import fsync_dir
+    from ariane.errors import TargetError
+
+    try:
+        for name in names:
+            os.replace(staging / name, folder / name)
+        fsync_dir(folder)
+        staging.rmdir()
+    except OSError:
+        raise TargetError(f"cannot move the {what} into {folder}") from None
 
 
 def store_new_file(path: Path, data: bytes, what: str) -> None:

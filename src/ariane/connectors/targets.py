@@ -19,9 +19,9 @@ import pyarrow.parquet as pq
 
 from ariane.connectors.fhir_common import FILES
 from ariane.connectors.fhir_ndjson import FhirNdjsonWriter, read_back
-from ariane.connectors.messages import make_output_dir
+from ariane.connectors.messages import make_output_dir, publish_staged
 from ariane.connectors.sql_target import SqlTarget
-from ariane.crypto.files import fsync_dir, write_atomic
+from ariane.crypto.files import write_atomic
 from ariane.errors import TargetError, UsageError
 
 CHECKPOINT = "checkpoint.json"  # in a FHIR entity's staging folder: parts written so far
@@ -158,17 +158,8 @@ class FhirTarget:
                     doc = {"run": run, "parts": done, "rows": n, "sizes": sizes}
                     write_atomic(staging / CHECKPOINT, json.dumps(doc).encode(), replace=True)
         (staging / CHECKPOINT).unlink(missing_ok=True)
-        self._publish(entity, staging)
+        publish_staged(staging, self.folder, FILES[entity], f"{entity} files")
         return n
-
-    def _publish(self, entity: str, staging: pathlib.Path) -> None:
-        try:
-            for name in FILES[entity]:
-                os.replace(staging / name, self.folder / name)
-            fsync_dir(self.folder)
-            staging.rmdir()
-        except OSError:
-            raise TargetError(f"cannot move the {entity} files into {self.folder}") from None
 
     def parts_loaded(self, run: str, entity: str) -> int:
         state = self._checkpoint(entity, run)
