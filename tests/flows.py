@@ -99,3 +99,20 @@ def register_drafted_agreement(ws: Workspace, mid: str) -> None:
     annex = ws.migration_dir(mid) / "agreement-annex.md"
     annex.write_text(draft_annex(ws.manifest(mid), "en"))
     register_agreement(ws, mid, annex, OP, at(0))
+
+
+def load_package(ws: Workspace, package: pathlib.Path, target: str, when: int) -> dict[str, int]:
+    """The recipient loads `package` into the target `target` (a spec) at `at(when)`."""
+    from ariane.connectors.targets import open_target
+    from ariane.engine import procedure
+
+    return procedure.load(
+        ws,
+        package,
+        open_target(target, at(when)),  # message headers carry a time
+        RCPT,
+        RECIPIENT_KEY,
+        RECIPIENT_PASS,
+        ws.keys.public(SENDER_KEY),
+        at(when),
+    )

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from ariane.connectors.targets import open_target
-from ariane.demo.run import RECIPIENT_KEY, SENDER_KEY
+from ariane.demo.run import SENDER_KEY
 from ariane.engine import procedure
 from ariane.errors import StorageError, TargetError
 from ariane.package import writer as writer_mod
@@ -20,10 +20,10 @@ from ariane.package.reader import OpenedPackage
 from flows import (
     OP,
     RCPT,
-    RECIPIENT_PASS,
     SENDER_PASS,
     approved,
     at,
+    load_package,
     new_workspace,
     write_manifest,
 )
@@ -60,16 +60,7 @@ def test_full_disk_while_sealing_then_retry(ready, monkeypatch):
 
 
 def _load(ws, result, target, when):
-    return procedure.load(
-        ws,
-        result.package,
-        open_target(target),
-        RCPT,
-        RECIPIENT_KEY,
-        RECIPIENT_PASS,
-        ws.keys.public(SENDER_KEY),
-        at(when),
-    )
+    return load_package(ws, result.package, target, when)
 
 
 def _reconcile_ok(ws, result, target):

@@ -31,6 +31,7 @@ from flows import (
     SENDER_PASS,
     approved,
     at,
+    load_package,
     new_workspace,
     write_manifest,
 )
@@ -49,7 +50,7 @@ def _extracted(lab, keys, tmp_path):
 
 def _partial_files(ws, mid):
     run = ws.state(mid)["extracting"]
-    partial = partial_dir(__import__("pathlib").Path(run["package"]))
+    partial = partial_dir(Path(run["package"]))
     return partial, sorted(p.name for p in partial.rglob("*") if p.is_file())
 
 
@@ -93,18 +94,8 @@ def test_load_resumes_after_a_crash(lab, keys, tmp_path, monkeypatch):
 
     monkeypatch.setattr(SqlTargetAdapter, "load_parts", dying)
     target = f"sqlite:{tmp_path / 't.db'}"
-    sender = ws.keys.public(SENDER_KEY)
     with pytest.raises(Crash):
-        procedure.load(
-            ws,
-            result.package,
-            open_target(target),
-            RCPT,
-            RECIPIENT_KEY,
-            RECIPIENT_PASS,
-            sender,
-            at(4),
-        )
+        _crashing_load(ws, result, target)
     progress = json.loads((ws.migration_dir(mid) / "load-progress.json").read_text())
     assert set(progress["entities"]) == {"patient", "practitioner", "request"}
     monkeypatch.undo()
@@ -114,16 +105,7 @@ def test_load_resumes_after_a_crash(lab, keys, tmp_path, monkeypatch):
 def _load_and_reconcile(ws, result, tmp_path, target=None):
     target = target or f"sqlite:{tmp_path / 'target.db'}"
     sender = ws.keys.public(SENDER_KEY)
-    procedure.load(
-        ws,
-        result.package,
-        open_target(target, at(5)),  # message headers carry a time
-        RCPT,
-        RECIPIENT_KEY,
-        RECIPIENT_PASS,
-        sender,
-        at(5),
-    )
+    load_package(ws, result.package, target, 5)
     report = procedure.reconcile(
         ws, result.package, open_target(target, at(5)), RCPT, sender, at(6)
     )
@@ -382,16 +364,7 @@ def test_kill_minus_nine_in_the_middle_of_a_load_then_resume(lab, keys, tmp_path
 
 
 def _crashing_load(ws, result, target):
-    procedure.load(
-        ws,
-        result.package,
-        open_target(target, at(4)),
-        RCPT,
-        RECIPIENT_KEY,
-        RECIPIENT_PASS,
-        ws.keys.public(SENDER_KEY),
-        at(4),
-    )
+    load_package(ws, result.package, target, 4)
 
 
 def test_fhir_load_resumes_after_a_crash_mid_entity(lab, keys, tmp_path, monkeypatch):

@@ -444,7 +444,7 @@ class SqlTargetContract:
         table = random_table(ENTITIES["result"], 100, seed=22)
         self._interrupted(target, table, 2)
         target._connection().execute(f"DELETE FROM {target._table(TABLE)} WHERE part = 0")
-        with pytest.raises(TargetError, match="checkpoints of result .* are unreadable"):
+        with pytest.raises(TargetError, match=r"checkpoints of result .* are unreadable"):
             target.parts_loaded("run-1", "result")
         with pytest.raises(TargetError, match="unreadable"):
             target.load_parts("result", table.schema, parts(table, 25)[1:], "run-1")
