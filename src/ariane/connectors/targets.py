@@ -11,8 +11,9 @@ import json
 import os
 import pathlib
 import shutil
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, Protocol
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any, Protocol, runtime_checkable
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -28,7 +29,20 @@ CHECKPOINT = "checkpoint.json"  # in a FHIR entity's staging folder: parts writt
 READ_ROWS = 100_000
 
 
+# Fields a target's format cannot carry, by entity: reconciled on the field digests alone.
+Uncarried = Mapping[str, frozenset[str]]
+CARRIES_ALL: Uncarried = MappingProxyType({})
+
+
 class Target(Protocol):
+    @property
+    def deferred_writes(self) -> bool:
+        """True: nothing is written before close() (message files), so the load records no
+        entity as done before then."""
+
+    @property
+    def uncarried(self) -> Uncarried: ...
+
     def describe(self) -> str: ...
 
     def prepare(self) -> None: ...
@@ -40,7 +54,40 @@ class Target(Protocol):
     def close(self) -> None: ...
 
 
+@runtime_checkable
+class PartLoader(Protocol):
+    """A target that loads whole decrypted Parquet parts itself (memory stays flat) and, with
+    a run id, checkpoints each part so that a resumed load starts at the next one."""
+
+    def load_parts(
+        self,
+        entity: str,
+        schema: pa.Schema,
+        parts: Iterable[tuple[int, bytes]],
+        run: str | None = None,
+    ) -> int: ...
+
+    def parts_loaded(self, run: str, entity: str) -> int: ...
+
+
+@runtime_checkable
+class SqlInspection(Protocol):
+    """A target that answers in SQL about what it holds: digests computed where the rows are
+    read (nothing crosses into Python but the sums), counts, columns holding values."""
+
+    def digest_rows(
+        self, entity: str, columns: Sequence[str], aggregate: str
+    ) -> tuple[Any, ...]: ...
+
+    def count(self, entity: str) -> int: ...
+
+    def non_null_columns(self, entity: str) -> list[str]: ...
+
+
 class SqlTargetAdapter:
+    deferred_writes = False
+    uncarried = CARRIES_ALL
+
     def __init__(self, url: str) -> None:
         self._t = SqlTarget.from_url(url)
 
@@ -94,6 +141,9 @@ class FhirTarget:
     cuts the files back to the last checkpoint and carries on from the next part. Otherwise
     loading the entity again replaces its staged files instead of appending to them.
     """
+
+    deferred_writes = False
+    uncarried = CARRIES_ALL
 
     def __init__(self, folder: pathlib.Path) -> None:
         self.folder = folder

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ariane.audit import alerts
-from ariane.connectors.targets import Target
+from ariane.connectors.targets import PartLoader, SqlInspection, Target
 from ariane.crypto.digest import canonical_digest
 from ariane.crypto.keys import PublicKeys
 from ariane.engine.actor import Actor, audited, require_role
@@ -88,9 +88,9 @@ def load(
                     obs.advance(b.num_rows)
                     yield b
 
-            checkpointed = getattr(target, "parts_loaded", None)
+            bulk = target if isinstance(target, PartLoader) else None
             # Parts an interrupted load committed (SQL targets record them with the rows).
-            start = int(checkpointed(run, name)) if checkpointed is not None else 0
+            start = bulk.parts_loaded(run, name) if bulk is not None else 0
             if start:
                 resumed_parts[name] = start
                 obs.advance(sum(p.rows for p in pkg.index.entities[name].parts[:start]))
@@ -100,9 +100,7 @@ def load(
                     yield rows, data
                     obs.advance(rows)
 
-            bulk = getattr(target, "load_parts", None)
-
-            def go(n: str = name, bulk: Any = bulk) -> int:
+            def go(n: str = name, bulk: PartLoader | None = bulk) -> int:
                 # SQL targets read each decrypted part themselves: memory stays flat.
                 items = tracked_parts(n) if bulk is not None else tracked(n)
                 # The first item opens the first part to load, which gives the schema: no part
@@ -110,11 +108,11 @@ def load(
                 first = next(items, None)
                 items = itertools.chain([] if first is None else [first], items)
                 if bulk is not None:
-                    return int(bulk(n, pkg.schema(n), items, run))
+                    return bulk.load_parts(n, pkg.schema(n), items, run)
                 return target.load(n, pkg.schema(n), items)
 
             loaded[name] = _load_entity(target, name, pkg, go, bool(progress["entities"]))
-            if not getattr(target, "deferred_writes", False):
+            if not target.deferred_writes:
                 # Each entity's load is one transaction (SQL) or one rename (FHIR files);
                 # message targets write only at close, so nothing is recorded before.
                 progress["entities"] = loaded
@@ -164,19 +162,18 @@ def _load_entity(
     try:
         return go()
     except TargetError as e:
-        count = getattr(target, "count", None)
         if (
             resuming
             and "primary key" in e.message
-            and count is not None
-            and count(name) >= expected
+            and isinstance(target, SqlInspection)
+            and target.count(name) >= expected
         ):
             return expected
         raise
 
 
 def _compare(name: str, entry: Any, target: Target, con: Any) -> tuple[dict[str, Any], list[str]]:
-    uncarried = getattr(target, "uncarried", {}).get(name, frozenset())
+    uncarried = target.uncarried.get(name, frozenset())
     sent = [c.name for c in entry.columns]
     columns = [c for c in sent if c not in uncarried]  # the key is always carried
     algorithm = entry.stats.get("digest_algorithm")
@@ -186,11 +183,11 @@ def _compare(name: str, entry: Any, target: Target, con: Any) -> tuple[dict[str,
             f"this version of Ariane computes {ALGORITHM}"
         )
     acc = FieldDigests(con, ENTITIES[name].key, columns)
-    in_place = getattr(target, "digest_rows", None)
-    if in_place is not None:
+    inspection = target if isinstance(target, SqlInspection) else None
+    if inspection is not None:
         # SQL targets digest where they are read, in one parallel scan: nothing crosses into
         # Python but the sums.
-        acc.add(in_place(name, columns, acc.aggregate))
+        acc.add(inspection.digest_rows(name, columns, acc.aggregate))
     else:
         for batch in target.read_back(name, columns).to_batches(200_000):
             acc.update(batch)
@@ -203,8 +200,9 @@ def _compare(name: str, entry: Any, target: Target, con: Any) -> tuple[dict[str,
     row_ok = acc.row_digest() == entry.stats["row_digest"] if row_checked else None
     part = entry.stats["partition"]
     balanced = part["transferred"] + sum(part["excluded"].values()) == part["source_rows"]
-    non_null = getattr(target, "non_null_columns", None)
-    surplus = sorted(set(non_null(name)) - set(sent)) if non_null is not None else []
+    surplus = (
+        sorted(set(inspection.non_null_columns(name)) - set(sent)) if inspection is not None else []
+    )
     result = {
         "expected_rows": entry.rows,
         "target_rows": rows,
