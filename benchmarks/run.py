@@ -126,13 +126,20 @@ def own_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
-def spawn(stage: str, state: dict[str, Any], state_path: Path, profile: Path | None) -> Record:
+def spawn(
+    stage: str,
+    state: dict[str, Any],
+    state_path: Path,
+    profile: Path | None,
+    label: str | None = None,
+) -> Record:
     state_path.write_text(json.dumps(state))
     argv = [sys.executable, str(Path(__file__).resolve()), "--stage", stage]
     argv += ["--state", str(state_path)]
     if profile is not None:
         argv += ["--profile-dir", str(profile)]
-    print(f"  {LABELS.get(stage, stage)} ...", end="", flush=True, file=sys.stderr)
+    label = label or LABELS.get(stage, stage)
+    print(f"  {label} ...", end="", flush=True, file=sys.stderr)
     started = time.perf_counter()
     pid = os.posix_spawn(sys.executable, argv, os.environ)
     _, status, usage = os.wait4(pid, 0)
@@ -153,7 +160,7 @@ def spawn(stage: str, state: dict[str, Any], state_path: Path, profile: Path | N
     data_cpu = None if cpu is None else max(cpu - float(detail.get("unlock_cpu_seconds", 0.0)), 0)
     record = Record(
         stage=stage,
-        label=LABELS.get(stage, stage),
+        label=label,
         seconds=seconds,
         data_seconds=max(seconds - unlock, 0.0),
         cpu_seconds=cpu,
@@ -175,6 +182,25 @@ def plan(pg: bool) -> list[str]:
     if pg:
         ariane += ["load-pg", "reconcile-pg"]
     return ["baseline", "generate", "setup", "unlock", *raw, *ariane]
+
+
+def run_floor(state: dict[str, Any], state_path: Path, data: Path) -> list[Record]:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import floor  # imports nothing heavy: the orchestrator's RSS stays low
+
+    records = []
+    workspace = state["workspace"]
+    try:
+        for variant in floor.VARIANTS:
+            copy = data / "ws-floor"
+            shutil.rmtree(copy, ignore_errors=True)
+            shutil.copytree(data / "ws-approved", copy, symlinks=True)
+            state["workspace"] = str(copy)
+            records.append(spawn(variant, state, state_path, None, floor.LABELS[variant]))
+    finally:
+        state["workspace"] = workspace
+        shutil.rmtree(data / "ws-floor", ignore_errors=True)
+    return records
 
 
 def ratio(
@@ -222,6 +248,9 @@ def ratios(records: dict[str, Record]) -> dict[str, Any]:
             records, ["extract", "load-pg", "reconcile-pg"], ["raw-pg"]
         ),
     }
+    for stage, record in records.items():
+        if stage.startswith("floor-"):
+            found[f"{record.label} / raw Parquet"] = ratio(records, [stage], ["raw-parquet"])
     return {k: v for k, v in found.items() if v is not None}
 
 
@@ -273,7 +302,7 @@ def render(results: dict[str, Any], records: list[Record]) -> None:
     ]:
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for r in records:
-        has_unlock = r.stage in UNLOCK_IN
+        has_unlock = r.stage in UNLOCK_IN or r.stage.startswith("floor-")
         table.add_row(
             r.label,
             f"{r.rows:,}" if r.rows else "",
@@ -370,7 +399,12 @@ def orchestrate(args: argparse.Namespace) -> int:
             spawn("pg-check", state, state_path, None)
             pg_checked = True
         for stage in plan(bool(args.pg)):
+            if stage == "extract" and args.floor:
+                # The floor variants each extract from a copy of the approved workspace.
+                shutil.copytree(state["workspace"], data / "ws-approved", symlinks=True)
             records.append(spawn(stage, state, state_path, profile))
+        if args.floor:
+            records += run_floor(state, state_path, data)
         orchestrator_rss = max(orchestrator_rss, own_rss_mb())
     except StageFailed as exc:
         failure = str(exc)
@@ -480,6 +514,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=int,
         metavar="N",
         help="batch_rows for procedure.extract (default: Ariane's own default)",
+    )
+    p.add_argument(
+        "--floor",
+        action="store_true",
+        help="also run the extraction with its guarantees switched off one by one (floor.py), "
+        "to show what each costs and how close to the raw copy the bare reading is",
     )
     p.add_argument("--stage", help=argparse.SUPPRESS)
     p.add_argument("--state", help=argparse.SUPPRESS)

@@ -508,6 +508,14 @@ def extract(state: State) -> StageResult:
     )
 
 
+def extract_floor(state: State, variant: str) -> StageResult:
+    """The extraction with some guarantees switched off (floor.py): measurement only."""
+    import floor
+
+    with floor.switched_off(floor.VARIANTS[variant]):
+        return extract(state)
+
+
 def _target_spec(state: State, kind: str) -> str:
     if kind == "sqlite":
         return f"sqlite:{state['sqlite_target']}"
@@ -608,4 +616,6 @@ STAGES: dict[str, Callable[[State], StageResult]] = {
 
 def run_stage(name: str, state: State) -> StageResult:
     os.umask(0o077)  # everything the benchmark writes holds (synthetic) personal data
+    if name.startswith("floor-"):
+        return extract_floor(state, name)
     return STAGES[name](state)
