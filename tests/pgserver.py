@@ -222,7 +222,9 @@ class PgServer:
         return name
 
     def drop_database(self, name: str) -> None:
-        with psycopg.connect(self.url(), autocommit=True) as con:
+        # As the superuser: FORCE must also end backends of other roles on that database (an
+        # autovacuum worker busy with the tables a test just filled made the drop fail once).
+        with psycopg.connect(self.superuser_url(), autocommit=True) as con:
             con.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
