@@ -219,3 +219,36 @@ def test_left_out_rows_carry_no_value_in_the_extraction_stream(migrated, lab):
                 if column not in (REASON, CATEGORY):
                     assert out[column].null_count == out.num_rows, f"{name}.{column}"
     assert left_out["result"] > 0 and left_out["request"] > 0
+
+
+def test_membership_read_off_the_pseudonym_join_selects_the_same_rows(migrated, lab):
+    """Where a mapping table holds exactly a column of the scope, the stream tests membership by
+    a match in that map instead of a second hash of the scope: row for row the same stream."""
+    from ariane.connectors import source
+    from ariane.profiles.load import load_profile
+    from ariane.scope.session import ScopeSession
+    from ariane.transform.pseudonymise import build_maps, exact_maps
+
+    ws, mid, *_ = migrated
+    manifest = ws.manifest(mid)
+    profile = load_profile(manifest.source.profile)
+    with ScopeSession(source.parse_source(str(lab)), profile, manifest) as session:
+        maps = build_maps(session, b"k" * 32)
+        exact = exact_maps(session.plan)
+        # patient and request numbers are bound to the scope's columns; nothing else is mapped.
+        assert exact == {"_pmap_patient": "patient_id", "_pmap_request": "request_id"}
+        compared = 0
+        for name, ep in session.plan.entities.items():
+            if not ep.selected:
+                continue
+            plain = session.plan.stream_sql(name, maps[name])
+            joined = session.plan.stream_sql(name, maps[name], exact)
+            if any(c.member is not None and c.member[0] in maps[name] for c in ep.conditions):
+                assert joined != plain and "IS NOT NULL" in joined
+                compared += 1
+
+            def rows(sql: str) -> list[tuple[object, ...]]:
+                return sorted(session.con.execute(sql).fetchall(), key=repr)
+
+            assert rows(joined) == rows(plain), name
+        assert compared >= 3  # patient, request, result

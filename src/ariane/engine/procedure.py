@@ -43,7 +43,7 @@ from ariane.scope.dryrun import entity_counts, partition, partition_entity, part
 from ariane.scope.extract import new_digest_connection, stream_entity
 from ariane.scope.sealed import skip_sealed
 from ariane.scope.session import ScopeSession
-from ariane.transform.pseudonymise import build_maps
+from ariane.transform.pseudonymise import build_maps, exact_maps
 
 __all__ = ["ExtractResult", "approve", "dry_run", "extract", "load", "purge", "reconcile", "submit"]
 
@@ -301,6 +301,7 @@ def _seal(
             source_mod.parse_source(src), profile, manifest, spill_root=ws.root
         ) as session:
             maps = build_maps(session, secret)
+            exact = exact_maps(session.plan)
             counts: dict[str, Any] = {}
             with PackageWriter(
                 target,
@@ -322,7 +323,7 @@ def _seal(
                         continue
                     obs.stage(f"extract {name}", planned.get(name, 0))
                     stream = stream_entity(
-                        session, name, maps.get(name, {}), digest_con, batch_rows
+                        session, name, maps.get(name, {}), digest_con, batch_rows, exact
                     )
 
                     def tracked(s: Any = stream) -> Any:

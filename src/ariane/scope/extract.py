@@ -62,7 +62,9 @@ def stream_entity(
     maps: dict[str, str],
     digest_con: duckdb.DuckDBPyConnection,
     batch_rows: int = DEFAULT_BATCH_ROWS,
+    exact: Mapping[str, str] | None = None,
 ) -> EntityStream:
+    """`exact`: the mapping tables that hold exactly a column of the scope (`exact_maps`)."""
     plan = session.plan
     ep = plan.entities[entity]
     canonical = ENTITIES[entity]
@@ -80,7 +82,7 @@ def stream_entity(
         # `stream` reads on a cursor of its own: the per-batch checks query the session's
         # connection, and a new query on a connection cuts short the result it was streaming.
         for batch in session.stream(
-            plan.stream_sql(entity, maps), f"extracting {entity}", batch_rows
+            plan.stream_sql(entity, maps, exact), f"extracting {entity}", batch_rows
         ):
             batch = _count_and_keep(batch, tally)
             if batch.num_rows == 0:

@@ -15,7 +15,8 @@ row is left out, so that the dry run and the extraction count the same partition
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from ariane.connectors.duck import quote_ident, quote_literal
 from ariane.manifest.schema import Manifest
@@ -95,7 +96,12 @@ class Plan:
     entities: dict[str, EntityPlan]
     scope_request_sql: str
 
-    def stream_sql(self, entity: str, pseudonymised: dict[str, str]) -> str:
+    def stream_sql(
+        self,
+        entity: str,
+        pseudonymised: Mapping[str, str],
+        exact: Mapping[str, str] | None = None,
+    ) -> str:
         """Every source row once, with the reason it is kept or left out, in one pass.
 
         Only rows kept (reason `transferred`) carry values: for the others every column is NULL,
@@ -103,6 +109,13 @@ class Plan:
         manifest's fields, the check fields, and a `__p_<field>` pseudonym column for each
         field to pseudonymise (`pseudonymised` maps it to its domain's mapping table).
         Counting the reasons gives the partition; the kept rows are the extraction.
+
+        `exact` names the mapping tables that hold exactly the values of one column of the
+        in-scope requests (table -> column). A membership condition on a field pseudonymised
+        through such a table is then read off the join that brings the pseudonym (a match is
+        membership) instead of hashing the scope a second time: the same rows, one hash table
+        of the scope's size instead of two. The per-batch re-check still tests membership
+        against the in-scope requests themselves (`check_sql`).
         """
         ep = self.entities[entity]
         kept = f"y.{REASON} = {quote_literal(TRANSFERRED)}"
@@ -112,17 +125,28 @@ class Plan:
             f"CASE WHEN {kept} THEN y.{quote_ident(f)} END AS {quote_ident(f)}"
             for f in (*ep.fields, *ep.check_fields)
         ]
-        joins = []
+        joins, pseudo = [], []
+        membership: dict[tuple[str, str], str] = {}
         for i, (field, table) in enumerate(sorted(pseudonymised.items())):
-            m = f"m{i}"
-            cols.append(f"CASE WHEN {kept} THEN {m}.pseudo END AS {quote_ident('__p_' + field)}")
+            m, carried = f"m{i}", quote_ident(f"__m{i}")
+            pseudo.append(f", {m}.pseudo AS {carried}")
+            cols.append(f"CASE WHEN {kept} THEN y.{carried} END AS {quote_ident('__p_' + field)}")
             # An equality alone, so that DuckDB hashes the join (any other term nests loops).
-            joins.append(f"LEFT JOIN {table} {m} ON {m}.src = y.{quote_ident(field)}")
-        inner = (
-            f"SELECT x.*, {ep.reason_sql()} AS {REASON}, {category} AS {CATEGORY} "
-            f"FROM {view_name(entity)} x"
+            joins.append(f" LEFT JOIN {table} {m} ON {m}.src = x.{quote_ident(field)}")
+            if exact is not None and table in exact:
+                membership[(field, exact[table])] = f"{m}.src IS NOT NULL"
+        stream_plan = replace(
+            ep,
+            conditions=tuple(
+                replace(c, sql=membership[c.member]) if c.member in membership else c
+                for c in ep.conditions
+            ),
         )
-        return f"SELECT {', '.join(cols)} FROM ({inner}) y {' '.join(joins)}"
+        inner = (
+            f"SELECT x.*{''.join(pseudo)}, {stream_plan.reason_sql()} AS {REASON}, "
+            f"{category} AS {CATEGORY} FROM {view_name(entity)} x{''.join(joins)}"
+        )
+        return f"SELECT {', '.join(cols)} FROM ({inner}) y"
 
     def check_sql(self, entity: str, batch: str) -> str | None:
         """Count, in an extracted batch, the rows that break an in-stream condition."""

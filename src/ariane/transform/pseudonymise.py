@@ -20,9 +20,10 @@ from ariane.scope.session import ScopeSession
 MAP_BATCH = 100_000
 
 
-def _domain_values_sql(plan: Plan, domain: str) -> str:
-    """Every value of `domain` that in-scope rows can carry, from wherever it occurs."""
-    parts = []
+def _domain_sources(plan: Plan, domain: str) -> list[tuple[str | None, str]]:
+    """Where in-scope rows can carry a value of `domain`: (column of the in-scope requests the
+    values are bound to, or None; the SQL that selects them as `v`)."""
+    parts: list[tuple[str | None, str]] = []
     for name, ep in plan.entities.items():
         if not ep.selected:
             continue
@@ -32,16 +33,37 @@ def _domain_values_sql(plan: Plan, domain: str) -> str:
             bound = SCOPE_BOUND.get(name, {}).get(f.name)
             if bound is not None:
                 # A superset of the values the entity carries, still all in scope.
-                parts.append(f"SELECT {quote_ident(bound)} AS v FROM {SCOPE_REQUEST}")
+                parts.append((bound, f"SELECT {quote_ident(bound)} AS v FROM {SCOPE_REQUEST}"))
             else:
                 parts.append(
-                    f"SELECT x.{quote_ident(f.name)} AS v FROM {view_name(name)} x "
-                    f"WHERE {ep.where()}"
+                    (
+                        None,
+                        f"SELECT x.{quote_ident(f.name)} AS v FROM {view_name(name)} x "
+                        f"WHERE {ep.where()}",
+                    )
                 )
-    parts = list(dict.fromkeys(parts))  # two fields bound to the same column: read it once
+    return list(dict.fromkeys(parts))  # two fields bound to the same column: read it once
+
+
+def _domain_values_sql(plan: Plan, domain: str) -> str:
+    """Every value of `domain` that in-scope rows can carry, from wherever it occurs."""
+    parts = [sql for _, sql in _domain_sources(plan, domain)]
     if not parts:
         return f"SELECT request_id AS v FROM {SCOPE_REQUEST} WHERE FALSE"
     return f"SELECT DISTINCT v FROM ({' UNION ALL '.join(parts)}) WHERE v IS NOT NULL"
+
+
+def exact_maps(plan: Plan) -> dict[str, str]:
+    """Mapping tables holding exactly the (non-null) values of one column of the in-scope
+    requests: table -> that column. Membership of that column is then a match in the map."""
+    out = {}
+    for domain in plan.manifest.transforms.pseudonymise:
+        columns = {column for column, _ in _domain_sources(plan, domain)}
+        if len(columns) == 1:
+            (column,) = columns
+            if column is not None:
+                out[map_table(domain)] = column
+    return out
 
 
 def build_maps(session: ScopeSession, secret: bytes) -> dict[str, dict[str, str]]:
