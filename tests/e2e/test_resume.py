@@ -82,17 +82,17 @@ def test_extraction_resumes_after_a_crash(lab, keys, tmp_path, monkeypatch):
 
 
 def test_load_resumes_after_a_crash(lab, keys, tmp_path, monkeypatch):
-    from ariane.connectors.targets import SqlTargetAdapter
+    from ariane.connectors.sql_target import SqlTarget
 
     ws, mid, result = _extracted(lab, keys, tmp_path)
-    original = SqlTargetAdapter.load_parts
+    original = SqlTarget.load_parts
 
     def dying(self, entity, schema, parts, *rest):
         if entity == "result":
             raise Crash()
         return original(self, entity, schema, parts, *rest)
 
-    monkeypatch.setattr(SqlTargetAdapter, "load_parts", dying)
+    monkeypatch.setattr(SqlTarget, "load_parts", dying)
     target = f"sqlite:{tmp_path / 't.db'}"
     with pytest.raises(Crash):
         _crashing_load(ws, result, target)
@@ -465,7 +465,7 @@ def test_ariane_resume_finishes_an_interrupted_extraction_then_load(
     from typer.testing import CliRunner
 
     from ariane.cli import main as cli_main
-    from ariane.connectors.targets import SqlTargetAdapter
+    from ariane.connectors.sql_target import SqlTarget
 
     ws = new_workspace(tmp_path / "ws", keys)
     write_manifest(ws, tmp_path / "m.yaml")
@@ -504,7 +504,7 @@ def test_ariane_resume_finishes_an_interrupted_extraction_then_load(
     package = ws.state(mid)["package"]
     target = f"sqlite:{tmp_path / 'resumed.db'}"
     who["actor"] = RCPT
-    load_original = SqlTargetAdapter.load_parts
+    load_original = SqlTarget.load_parts
 
     def dying_load(self, entity, schema, parts, *rest):
         if entity == "request":
@@ -512,7 +512,7 @@ def test_ariane_resume_finishes_an_interrupted_extraction_then_load(
         return load_original(self, entity, schema, parts, *rest)
 
     with monkeypatch.context() as m:
-        m.setattr(SqlTargetAdapter, "load_parts", dying_load)
+        m.setattr(SqlTarget, "load_parts", dying_load)
         with pytest.raises(Crash):
             _crashing_load(ws, SimpleNamespace(package=Path(package)), target)
 

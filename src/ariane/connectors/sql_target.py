@@ -15,8 +15,8 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
-from types import TracebackType
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from types import MappingProxyType, TracebackType
 from typing import Any
 
 import duckdb
@@ -59,6 +59,10 @@ class SqlTarget:
     def dialect(self) -> str:
         return self._dialect.name
 
+    # As a `Target` (targets.py): rows are written as they load, and every field is carried.
+    deferred_writes = False
+    uncarried: Mapping[str, frozenset[str]] = MappingProxyType({})
+
     def describe(self) -> str:
         """The URL with any password masked: safe for logs and reports."""
         return self._loc.describe()
@@ -70,6 +74,10 @@ class SqlTarget:
         return self._dialect.ddl()
 
     # -- schema ----------------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """What a load does first (`Target.prepare`): the canonical schema."""
+        self.create_schema()
 
     def create_schema(self) -> None:
         """Create the five canonical tables if absent, then check that existing ones fit."""

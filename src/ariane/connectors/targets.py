@@ -11,7 +11,7 @@ import json
 import os
 import pathlib
 import shutil
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
@@ -82,53 +82,6 @@ class SqlInspection(Protocol):
     def count(self, entity: str) -> int: ...
 
     def non_null_columns(self, entity: str) -> list[str]: ...
-
-
-class SqlTargetAdapter:
-    deferred_writes = False
-    uncarried = CARRIES_ALL
-
-    def __init__(self, url: str) -> None:
-        self._t = SqlTarget.from_url(url)
-
-    def describe(self) -> str:
-        return self._t.describe()
-
-    def prepare(self) -> None:
-        self._t.create_schema()
-
-    def load(self, entity: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> int:
-        return self._t.load(entity, schema, batches)
-
-    def load_parts(
-        self,
-        entity: str,
-        schema: pa.Schema,
-        parts: Iterable[tuple[int, bytes]],
-        run: str | None = None,
-    ) -> int:
-        return self._t.load_parts(entity, schema, parts, run)
-
-    def parts_loaded(self, run: str, entity: str) -> int:
-        return self._t.parts_loaded(run, entity)
-
-    def read_back(self, entity: str, columns: Sequence[str]) -> pa.Table:
-        return self._t.read_back(entity, columns)
-
-    def non_null_columns(self, entity: str) -> list[str]:
-        return self._t.non_null_columns(entity)
-
-    def count(self, entity: str) -> int:
-        return self._t.count(entity)
-
-    def iter_batches(self, entity: str, columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
-        return self._t.iter_batches(entity, columns)
-
-    def digest_rows(self, entity: str, columns: Sequence[str], aggregate: str) -> tuple[Any, ...]:
-        return self._t.digest_rows(entity, columns, aggregate)
-
-    def close(self) -> None:
-        self._t.close()
 
 
 class FhirTarget:
@@ -256,7 +209,7 @@ def open_target(spec: str, now: dt.datetime | None = None) -> Target:
             raise UsageError("fhir: target needs a folder, e.g. fhir:out/fhir")
         return FhirTarget(folder)
     if spec.startswith(("sqlite:", "postgresql://", "postgres://")):
-        return SqlTargetAdapter(spec)
+        return SqlTarget.from_url(spec)
     raise UsageError(
         "target must be sqlite:PATH, postgresql://..., fhir:DIR, hl7v2:DIR or hprim:DIR"
     )
