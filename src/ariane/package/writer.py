@@ -194,10 +194,15 @@ class PackageWriter:
         if self._unfinished is None or self._unfinished.entity != entity:
             return None
         chunks = []
-        for kf in self._unfinished.keys:
+        for kf, part in zip(self._unfinished.keys, self._unfinished.parts, strict=True):
             data = (self._partial / kf.file).read_bytes()
             plain = self._sender.decrypt(data, what=f"key list {kf.file}")
-            chunks.append(ipc.open_stream(plain).read_all().column(0))
+            keys = ipc.open_stream(plain).read_all().column(0)
+            # Anyone may seal to the sender's public key: a list must hold one key per row of
+            # its part, or rows would be skipped (or sealed twice) without the counts noticing.
+            if len(keys) != part.rows:
+                raise IntegrityError(f"{kf.file} does not list the rows of {part.file}")
+            chunks.append(keys)
         return pa.chunked_array(chunks).combine_chunks()
 
     @property

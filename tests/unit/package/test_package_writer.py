@@ -281,6 +281,33 @@ def test_an_altered_checkpoint_is_refused_on_resume(
         make(resume=True)
 
 
+def test_a_key_list_resealed_with_a_row_missing_is_refused(
+    make: Any, monkeypatch: pytest.MonkeyPatch, sender: UnlockedKeys
+) -> None:
+    """Sealing to the sender's public key needs no secret: a list that hashes right in
+    progress.json but does not name every row of its part must still be refused."""
+    import json
+
+    import pyarrow.ipc as ipc
+
+    from ariane.crypto.digest import canonical_json, sha256_hex
+    from ariane.crypto.seal import encrypt_bytes
+
+    partial = _crashed(make, monkeypatch, 25)
+    sink = pa.BufferOutputStream()
+    short = pa.table({"key": pa.array([f"P{i}" for i in range(10, 19)])})  # P19 left out
+    with ipc.new_stream(sink, short.schema) as out:
+        out.write_table(short)
+    forged = encrypt_bytes(sink.getvalue().to_pybytes(), sender.public.age_recipient)
+    (partial / "resume" / "patient-00001.keys.age").write_bytes(forged)
+    doc = json.loads((partial / "progress.json").read_text())
+    doc["unfinished"]["keys"][1]["sha256"] = sha256_hex(forged)
+    (partial / "progress.json").write_bytes(canonical_json(doc))
+    writer = make(resume=True)  # every recorded hash matches
+    with pytest.raises(IntegrityError, match="does not list the rows"):
+        writer.resumed_keys("patient")
+
+
 def test_the_interrupted_entity_comes_first(make: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     _crashed(make, monkeypatch, 25)
     writer = make(resume=True)
